@@ -1,0 +1,1 @@
+"""Alerts: the durable outbox / message ledger and its Telegram sender."""

@@ -1,0 +1,30 @@
+"""`atp` console script. Each area registers its commands from its own module."""
+
+from __future__ import annotations
+
+import click
+
+from atp import __version__
+from atp.cli import alerts, db, market, monitor, signals, watchlist
+from atp.cli.common import configure_logging
+from atp.runtime.context import AppContext
+
+
+@click.group()
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Automated trading platform: processes and operator commands."""
+    app = ctx.ensure_object(AppContext)
+    configure_logging(app.settings.log_level)
+    ctx.call_on_close(app.close)
+
+
+@main.command()
+def version() -> None:
+    """Print the package version."""
+    click.echo(__version__)
+
+
+for _module in (db, watchlist, market, monitor, signals, alerts):
+    for _command in _module.commands:
+        main.add_command(_command)

@@ -1,0 +1,51 @@
+"""Shared CLI plumbing: the app context, logging setup and the schema start guard."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from atp.db.revision import EXIT_SCHEMA_NOT_AT_HEAD, SchemaNotAtHeadError, require_head
+from atp.runtime.context import AppContext
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    # httpx logs every request URL at INFO; keep it quiet (and tokens out of logs).
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def get_context() -> AppContext:
+    ctx = click.get_current_context()
+    app = ctx.find_object(AppContext)
+    if app is None:
+        app = ctx.ensure_object(AppContext)
+    return app
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Exit with a one-line reason on stderr; nothing has been changed."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def guard_schema(app: AppContext) -> None:
+    """Long-running processes refuse to start on a database that is not at head (exit 3)."""
+    try:
+        require_head(app.engine)
+    except SchemaNotAtHeadError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_SCHEMA_NOT_AT_HEAD)
+    except Exception as exc:  # unreachable database: one line, no traceback, no crash loop spam
+        click.echo(f"error: cannot check database schema: {exc.__class__.__name__}: {exc}", err=True)
+        sys.exit(EXIT_SCHEMA_NOT_AT_HEAD)

@@ -1,0 +1,1 @@
+"""Database plumbing: metadata, types, engine/session factories, upsert helper, revision guard."""

@@ -1,0 +1,16 @@
+"""Shared column type shorthands so sizes are chosen once."""
+
+from __future__ import annotations
+
+from sqlalchemy import Numeric, String
+
+# Prices and quantities: exact decimals wide enough for SHIB-sized volumes and 18-digit ticks.
+PRICE = Numeric(38, 18)
+AMOUNT = Numeric(38, 18)
+PERCENT = Numeric(12, 6)
+
+SYMBOL = String(32)  # e.g. BTC_USDT, BTCUSD-PERP
+SIDE = String(8)  # BUY / SELL / NONE
+STATUS = String(32)  # longest status written today is 13 chars; room for growth
+REASON = String(255)  # machine-readable reason codes, e.g. "TELEGRAM_DISABLED:token_missing"
+KEY = String(128)  # idempotency keys, strategy keys

@@ -1,0 +1,29 @@
+"""Import every model so `Base.metadata` is complete (Alembic env and tests use this)."""
+
+from atp.alerts.models import TelegramMessage
+from atp.db.base import Base
+from atp.market.models import Instrument, MarketCandle, MarketDataStatus, MarketPrice
+from atp.ops.models import AuditRun, ConfigChange, GlobalBlocker, ServiceHeartbeat, TradingSetting
+from atp.orders.models import ExchangeOrder, OrderIntent
+from atp.signals.models import SignalThrottleState, StrategyPreset, WatchlistSignalState
+from atp.watchlist.models import WatchlistItem
+
+__all__ = [
+    "AuditRun",
+    "Base",
+    "ConfigChange",
+    "ExchangeOrder",
+    "GlobalBlocker",
+    "Instrument",
+    "MarketCandle",
+    "MarketDataStatus",
+    "MarketPrice",
+    "OrderIntent",
+    "ServiceHeartbeat",
+    "SignalThrottleState",
+    "StrategyPreset",
+    "TelegramMessage",
+    "TradingSetting",
+    "WatchlistItem",
+    "WatchlistSignalState",
+]

@@ -1,0 +1,1 @@
+"""Alembic migrations (script_location = atp:migrations). Alembic owns the schema."""

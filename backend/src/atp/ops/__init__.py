@@ -1,0 +1,1 @@
+"""Operations: trading settings, heartbeats, global blockers, audit runs, config-change trail."""

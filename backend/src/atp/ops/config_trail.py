@@ -1,0 +1,54 @@
+"""The config-change trail: every change from any surface, with old and new values."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from atp.db.base import utcnow
+from atp.ops.models import ConfigChange
+
+
+class ChangeSource(StrEnum):
+    CLI = "cli"
+    API = "api"
+    TELEGRAM = "telegram"
+    SYSTEM = "system"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def record_change(
+    session: Session,
+    *,
+    source: ChangeSource,
+    entity: str,
+    entity_key: str,
+    field: str,
+    old: Any,
+    new: Any,
+    actor: str | None = None,
+) -> ConfigChange:
+    """Add one trail row (flushed with the change it describes, in the same transaction)."""
+    row = ConfigChange(
+        changed_at=utcnow(),
+        source=str(source),
+        actor=actor,
+        entity=entity,
+        entity_key=entity_key,
+        field=field,
+        old_value=_jsonable(old),
+        new_value=_jsonable(new),
+    )
+    session.add(row)
+    return row

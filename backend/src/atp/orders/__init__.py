@@ -1,0 +1,1 @@
+"""Orders: intents recorded before any request, and the exchange order mirror."""

@@ -1,0 +1,1 @@
+"""Composition root, loop runner and process entry points."""

@@ -1,0 +1,1 @@
+"""Signals: strategy presets, evaluation state, throttle memory."""

@@ -1,0 +1,1 @@
+"""Watchlist: per-symbol configuration the operator edits."""

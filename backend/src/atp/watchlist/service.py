@@ -1,0 +1,171 @@
+"""Watchlist use-cases shared by the CLI, the REST API and the Telegram bot.
+
+Services flush and never commit: the caller's unit of work owns the transaction, so a bad
+value anywhere in a request leaves the database unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atp.db.base import utcnow
+from atp.ops.config_trail import ChangeSource, record_change
+from atp.signals.models import StrategyPreset
+from atp.watchlist.fields import InvalidValueError, normalise_symbol, parse_field
+from atp.watchlist.models import WatchlistItem
+
+ENTITY = "watchlist"
+
+
+class WatchlistError(ValueError):
+    """A watchlist request that cannot be applied (unknown symbol, duplicate, bad value)."""
+
+
+def list_items(session: Session, *, include_deleted: bool = False) -> list[WatchlistItem]:
+    stmt = select(WatchlistItem).order_by(WatchlistItem.symbol)
+    if not include_deleted:
+        stmt = stmt.where(WatchlistItem.is_deleted.is_(False))
+    return list(session.scalars(stmt))
+
+
+def get_item(session: Session, *, symbol: str, include_deleted: bool = False) -> WatchlistItem:
+    item = _find(session, normalise_symbol(symbol))
+    if item is None or (item.is_deleted and not include_deleted):
+        raise WatchlistError(f"{symbol.upper()} is not on the watchlist")
+    return item
+
+
+def add_item(
+    session: Session,
+    *,
+    symbol: str,
+    source: ChangeSource,
+    values: Mapping[str, str] | None = None,
+    actor: str | None = None,
+) -> WatchlistItem:
+    """Add a symbol with optional settings given as text (`{"trade_amount_usd": "50"}`)."""
+    normalised = _symbol(symbol)
+    existing = _find(session, normalised)
+    if existing is not None:
+        hint = "use `restore`" if existing.is_deleted else "use `set` to change it"
+        raise WatchlistError(f"{normalised} is already on the watchlist ({hint})")
+    parsed = _parse_all(session, values or {})
+    item = WatchlistItem(symbol=normalised, exchange="CRYPTO_COM")
+    for name, value in parsed.items():
+        setattr(item, name, value)
+    session.add(item)
+    session.flush()
+    record_change(
+        session, source=source, entity=ENTITY, entity_key=normalised, field="*added",
+        old=None, new={k: _plain(v) for k, v in parsed.items()}, actor=actor,
+    )
+    return item
+
+
+def set_fields(
+    session: Session,
+    *,
+    symbol: str,
+    values: Mapping[str, str],
+    source: ChangeSource,
+    actor: str | None = None,
+) -> dict[str, tuple[Any, Any]]:
+    """Apply `key=value` changes; return {field: (old, new)} for the fields that changed."""
+    if not values:
+        raise WatchlistError("nothing to set: give at least one key=value")
+    item = _get_or_error(session, symbol)
+    parsed = _parse_all(session, values)
+    changed: dict[str, tuple[Any, Any]] = {}
+    for name, new in parsed.items():
+        old = getattr(item, name)
+        if old == new:
+            continue
+        setattr(item, name, new)
+        changed[name] = (old, new)
+        record_change(
+            session, source=source, entity=ENTITY, entity_key=item.symbol, field=name,
+            old=old, new=new, actor=actor,
+        )
+    session.flush()
+    return changed
+
+
+def remove_item(
+    session: Session, *, symbol: str, source: ChangeSource, actor: str | None = None
+) -> WatchlistItem:
+    """Soft-delete: the row stays (history, restore); the monitor stops evaluating it."""
+    item = _get_or_error(session, symbol)
+    item.is_deleted = True
+    item.deleted_at = utcnow()
+    record_change(
+        session, source=source, entity=ENTITY, entity_key=item.symbol, field="is_deleted",
+        old=False, new=True, actor=actor,
+    )
+    session.flush()
+    return item
+
+
+def restore_item(
+    session: Session, *, symbol: str, source: ChangeSource, actor: str | None = None
+) -> WatchlistItem:
+    item = _find(session, _symbol(symbol))
+    if item is None:
+        raise WatchlistError(f"{symbol.upper()} was never on the watchlist; use `add`")
+    if not item.is_deleted:
+        raise WatchlistError(f"{item.symbol} is not deleted")
+    item.is_deleted = False
+    item.deleted_at = None
+    record_change(
+        session, source=source, entity=ENTITY, entity_key=item.symbol, field="is_deleted",
+        old=True, new=False, actor=actor,
+    )
+    session.flush()
+    return item
+
+
+def _symbol(raw: str) -> str:
+    try:
+        return normalise_symbol(raw)
+    except InvalidValueError as exc:
+        raise WatchlistError(str(exc)) from None
+
+
+def _find(session: Session, symbol: str) -> WatchlistItem | None:
+    stmt = select(WatchlistItem).where(
+        WatchlistItem.symbol == symbol, WatchlistItem.exchange == "CRYPTO_COM"
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+def _get_or_error(session: Session, symbol: str) -> WatchlistItem:
+    item = _find(session, _symbol(symbol))
+    if item is None or item.is_deleted:
+        raise WatchlistError(f"{symbol.upper()} is not on the watchlist")
+    return item
+
+
+def _parse_all(session: Session, values: Mapping[str, str]) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    for name, raw in values.items():
+        try:
+            parsed[name] = parse_field(name, raw)
+        except InvalidValueError as exc:
+            raise WatchlistError(str(exc)) from None
+    preset = parsed.get("preset")
+    if preset is not None and not _preset_exists(session, preset):
+        raise WatchlistError(f"preset: unknown preset {preset!r} (see `atp presets list`)")
+    return parsed
+
+
+def _preset_exists(session: Session, key: str) -> bool:
+    return session.scalar(select(StrategyPreset.id).where(StrategyPreset.key == key)) is not None
+
+
+def _plain(value: Any) -> Any:
+    from decimal import Decimal
+
+    return format(value, "f") if isinstance(value, Decimal) else value

@@ -1,0 +1,1 @@
+"""Protocol-level fakes: real HTTP servers on loopback (fake exchange, fake Telegram)."""
