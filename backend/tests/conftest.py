@@ -28,7 +28,9 @@ _skipped_pg: list[str] = []
 
 def pytest_configure(config: pytest.Config) -> None:
     if IN_CI and not PG_URL:
-        raise pytest.UsageError("CI=true but ATP_TEST_DATABASE_URL is not set: refusing to skip PostgreSQL")
+        raise pytest.UsageError(
+            "CI=true but ATP_TEST_DATABASE_URL is not set: refusing to skip PostgreSQL"
+        )
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         default="https://api.telegram.org", validation_alias="TELEGRAM_API_BASE_URL"
     )
 
+    # --- REST API (atp api) ------------------------------------------------------------------
+    api_host: str = Field(default="127.0.0.1", validation_alias="API_HOST")
+    api_port: int = Field(default=8002, ge=1, le=65535, validation_alias="API_PORT")
+    api_workers: int = Field(default=2, ge=1, le=16, validation_alias="API_WORKERS")
+
     @field_validator("database_url", mode="after")
     @classmethod
     def _normalise_postgres_scheme(cls, value: str) -> str:

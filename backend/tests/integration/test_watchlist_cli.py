@@ -28,13 +28,30 @@ def _snapshot(sessions: sessionmaker[Session]) -> tuple[int, int]:
         )
 
 
-def test_add_set_remove_restore_are_audited(settings: Settings, sessions: sessionmaker[Session]) -> None:
+def test_add_set_remove_restore_are_audited(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
     with sessions.begin() as s:
-        s.add(StrategyPreset(key="swing:conservative", strategy="swing", risk="conservative", params={}))
-    code, out = run(settings, "watchlist", "add", "eth_usdt", "--preset", "swing:conservative",
-                    "--alerts", "--trade-amount-usd", "25.5")
+        s.add(
+            StrategyPreset(
+                key="swing:conservative", strategy="swing", risk="conservative", params={}
+            )
+        )
+    code, out = run(
+        settings,
+        "watchlist",
+        "add",
+        "eth_usdt",
+        "--preset",
+        "swing:conservative",
+        "--alerts",
+        "--trade-amount-usd",
+        "25.5",
+    )
     assert code == 0, out
-    code, out = run(settings, "watchlist", "set", "ETH_USDT", "trade_enabled=yes", "alert_cooldown_minutes=15")
+    code, out = run(
+        settings, "watchlist", "set", "ETH_USDT", "trade_enabled=yes", "alert_cooldown_minutes=15"
+    )
     assert code == 0, out
     assert "trade_enabled no -> yes" in out
     assert run(settings, "watchlist", "remove", "ETH_USDT")[0] == 0
@@ -49,7 +66,11 @@ def test_add_set_remove_restore_are_audited(settings: Settings, sessions: sessio
         assert str(item.trade_amount_usd).startswith("25.5")
         trail = s.scalars(select(ConfigChange).order_by(ConfigChange.id)).all()
     assert [c.field for c in trail] == [
-        "*added", "trade_enabled", "alert_cooldown_minutes", "is_deleted", "is_deleted",
+        "*added",
+        "trade_enabled",
+        "alert_cooldown_minutes",
+        "is_deleted",
+        "is_deleted",
     ]
     assert all(c.source == "cli" and c.entity_key == "ETH_USDT" for c in trail)
     assert trail[1].old_value is False and trail[1].new_value is True
@@ -65,7 +86,10 @@ def test_bad_input_exits_non_zero_and_changes_nothing(
         (("watchlist", "add", "BTC_USDT"), "already on the watchlist"),
         (("watchlist", "add", "SOL_USDT", "--trade-amount-usd", "-5"), "greater than 0"),
         (("watchlist", "set", "BTC_USDT", "colour=blue"), "unknown key"),
-        (("watchlist", "set", "BTC_USDT", "trade_enabled=yes", "trade_amount_usd=-1"), "greater than 0"),
+        (
+            ("watchlist", "set", "BTC_USDT", "trade_enabled=yes", "trade_amount_usd=-1"),
+            "greater than 0",
+        ),
         (("watchlist", "set", "BTC_USDT", "preset=nope:none"), "unknown preset"),
         (("watchlist", "set", "XRP_USDT", "alert_enabled=yes"), "not on the watchlist"),
         (("watchlist", "set", "BTC_USDT", "novalue"), "key=value"),

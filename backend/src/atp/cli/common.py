@@ -23,6 +23,8 @@ def configure_logging(level: str) -> None:
     )
     # httpx logs every request URL at INFO; keep it quiet (and tokens out of logs).
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Alembic narrates every context at INFO; the guard and `atp migrate` print their own summary.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def get_context() -> AppContext:
@@ -47,5 +49,7 @@ def guard_schema(app: AppContext) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_SCHEMA_NOT_AT_HEAD)
     except Exception as exc:  # unreachable database: one line, no traceback, no crash loop spam
-        click.echo(f"error: cannot check database schema: {exc.__class__.__name__}: {exc}", err=True)
+        click.echo(
+            f"error: cannot check database schema: {exc.__class__.__name__}: {exc}", err=True
+        )
         sys.exit(EXIT_SCHEMA_NOT_AT_HEAD)

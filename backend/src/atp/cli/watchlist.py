@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
 import click
+from sqlalchemy.orm import Session
 
 from atp.cli.common import fail, get_context
 from atp.db.session import unit_of_work
 from atp.ops.config_trail import ChangeSource
 from atp.watchlist import service
 from atp.watchlist.models import WatchlistItem
+
+T = TypeVar("T")
 
 _COLUMNS = ("symbol", "preset", "alerts", "buy", "sell", "trade", "amount_usd", "deleted")
 
@@ -41,7 +46,9 @@ def list_cmd(include_deleted: bool, as_json: bool) -> None:
 @click.option("--preset", default=None, help="Strategy preset key, e.g. swing:conservative.")
 @click.option("--alerts/--no-alerts", default=None, help="Master alert switch.")
 @click.option("--trade-amount-usd", default=None, help="Order size in USD.")
-def add_cmd(symbol: str, preset: str | None, alerts: bool | None, trade_amount_usd: str | None) -> None:
+def add_cmd(
+    symbol: str, preset: str | None, alerts: bool | None, trade_amount_usd: str | None
+) -> None:
     """Add SYMBOL to the watchlist."""
     values: dict[str, str] = {}
     if preset is not None:
@@ -90,7 +97,7 @@ def restore_cmd(symbol: str) -> None:
     click.echo(f"restored {symbol.upper()}")
 
 
-def _apply(action):  # type: ignore[no-untyped-def]
+def _apply(action: Callable[[Session], T]) -> T:
     try:
         with unit_of_work(get_context().sessions) as session:
             return action(session)

@@ -6,8 +6,8 @@ from alembic import context
 from sqlalchemy import Connection
 
 from atp.db.models import Base
-from atp.db.types import UTCDateTime
 from atp.db.session import make_engine
+from atp.db.types import UTCDateTime
 from atp.settings import get_settings
 
 config = context.config

@@ -50,7 +50,9 @@ class GlobalBlocker(Base):
     __tablename__ = "global_blockers"
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    active: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
     message: Mapped[str] = mapped_column(String(1000), nullable=False)
     source: Mapped[str] = mapped_column(String(64), nullable=False)
     since: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

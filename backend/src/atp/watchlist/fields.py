@@ -88,7 +88,7 @@ def overrides(raw: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise InvalidValueError(f"overrides must be a JSON object: {exc.msg}") from None
     if not isinstance(value, dict):
-        raise InvalidValueError("overrides must be a JSON object such as {\"rsi_buy_below\": 40}")
+        raise InvalidValueError('overrides must be a JSON object such as {"rsi_buy_below": 40}')
     return value
 
 

@@ -23,14 +23,26 @@ class WatchlistItem(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     symbol: Mapped[str] = mapped_column(SYMBOL, nullable=False)
     exchange: Mapped[str] = mapped_column(String(16), nullable=False, default="CRYPTO_COM")
-    is_deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    is_deleted: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
-    alert_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
-    buy_alert_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
-    sell_alert_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
-    trade_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
-    trade_on_margin: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    alert_enabled: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    buy_alert_enabled: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=true()
+    )
+    sell_alert_enabled: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=true()
+    )
+    trade_enabled: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    trade_on_margin: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
     trade_amount_usd: Mapped[Decimal | None] = mapped_column(AMOUNT, nullable=True)
 
     preset: Mapped[str | None] = mapped_column(String(64), nullable=True)  # strategy_presets.key

@@ -60,8 +60,14 @@ def add_item(
     session.add(item)
     session.flush()
     record_change(
-        session, source=source, entity=ENTITY, entity_key=normalised, field="*added",
-        old=None, new={k: _plain(v) for k, v in parsed.items()}, actor=actor,
+        session,
+        source=source,
+        entity=ENTITY,
+        entity_key=normalised,
+        field="*added",
+        old=None,
+        new={k: _plain(v) for k, v in parsed.items()},
+        actor=actor,
     )
     return item
 
@@ -87,8 +93,14 @@ def set_fields(
         setattr(item, name, new)
         changed[name] = (old, new)
         record_change(
-            session, source=source, entity=ENTITY, entity_key=item.symbol, field=name,
-            old=old, new=new, actor=actor,
+            session,
+            source=source,
+            entity=ENTITY,
+            entity_key=item.symbol,
+            field=name,
+            old=old,
+            new=new,
+            actor=actor,
         )
     session.flush()
     return changed
@@ -102,8 +114,14 @@ def remove_item(
     item.is_deleted = True
     item.deleted_at = utcnow()
     record_change(
-        session, source=source, entity=ENTITY, entity_key=item.symbol, field="is_deleted",
-        old=False, new=True, actor=actor,
+        session,
+        source=source,
+        entity=ENTITY,
+        entity_key=item.symbol,
+        field="is_deleted",
+        old=False,
+        new=True,
+        actor=actor,
     )
     session.flush()
     return item
@@ -120,8 +138,14 @@ def restore_item(
     item.is_deleted = False
     item.deleted_at = None
     record_change(
-        session, source=source, entity=ENTITY, entity_key=item.symbol, field="is_deleted",
-        old=True, new=False, actor=actor,
+        session,
+        source=source,
+        entity=ENTITY,
+        entity_key=item.symbol,
+        field="is_deleted",
+        old=True,
+        new=False,
+        actor=actor,
     )
     session.flush()
     return item

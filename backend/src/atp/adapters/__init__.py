@@ -1,0 +1,1 @@
+"""Adapters to the outside world (exchange, Telegram, replay feed) behind the ports."""

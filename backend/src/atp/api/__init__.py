@@ -1,0 +1,1 @@
+"""REST API: app factory and thin routers over the area services."""

@@ -1,0 +1,55 @@
+"""`atp api`: the FastAPI app under gunicorn with uvicorn workers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from atp.cli.common import get_context, guard_schema
+
+
+class _GunicornApp:
+    """Build gunicorn's BaseApplication lazily so importing the CLI stays cheap."""
+
+    @staticmethod
+    def run(options: dict[str, Any]) -> None:
+        from gunicorn.app.base import BaseApplication
+
+        class Application(BaseApplication):  # type: ignore[misc]
+            def load_config(self) -> None:
+                for key, value in options.items():
+                    self.cfg.set(key, value)
+
+            def load(self) -> Any:
+                from atp.api.app import create_app
+
+                return create_app()
+
+        Application().run()
+
+
+@click.command("api")
+@click.option("--host", default=None, help="Bind address (default API_HOST).")
+@click.option("--port", default=None, type=int, help="Port (default API_PORT).")
+@click.option("--workers", default=None, type=int, help="Worker processes (default API_WORKERS).")
+def api(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the REST API (gunicorn + uvicorn workers)."""
+    app = get_context()
+    guard_schema(app)
+    settings = app.settings
+    _GunicornApp.run(
+        {
+            "bind": f"{host or settings.api_host}:{port or settings.api_port}",
+            "workers": workers or settings.api_workers,
+            "worker_class": "uvicorn.workers.UvicornWorker",
+            "timeout": 60,
+            "graceful_timeout": 20,
+            "max_requests": 10000,
+            "max_requests_jitter": 100,
+            "accesslog": "-",
+        }
+    )
+
+
+commands: list[click.Command] = [api]

@@ -1,0 +1,1 @@
+"""Pure domain code: no database, HTTP or Telegram imports (numpy/pandas allowed)."""

@@ -1,0 +1,54 @@
+"""Long-running process commands refuse an un-migrated database: exit 3, one line, no traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from atp.cli import main
+from tests.conftest import PG_URL
+from tests.integration.db_admin import empty_database
+
+PROCESS_COMMANDS = ["api", "monitor", "market", "sync", "bot", "sender"]
+ATP = str(Path(sys.executable).with_name("atp"))
+
+
+def _present_process_commands() -> list[str]:
+    return [name for name in PROCESS_COMMANDS if name in main.commands]
+
+
+def _run(command: str, url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "TELEGRAM_"))}
+    env.update(DATABASE_URL=url, ATP_DATA_DIR=str(tmp_path), ENVIRONMENT="test")
+    return subprocess.run(
+        [ATP, command], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_process_commands_exit_3_on_unmigrated_database(kind: str, tmp_path: Path) -> None:
+    if kind == "postgres" and not PG_URL:
+        pytest.skip("PostgreSQL not configured (ATP_TEST_DATABASE_URL)")
+    commands = _present_process_commands()
+    assert commands, "no process command registered"
+    with empty_database(kind, PG_URL, tmp_path) as url:
+        for command in commands:
+            result = _run(command, url, tmp_path)
+            assert result.returncode == 3, (command, result.stderr[-2000:])
+            lines = [line for line in result.stderr.splitlines() if line.strip()]
+            assert len(lines) == 1, (command, result.stderr)
+            assert "atp migrate" in lines[0] and "current=none" in lines[0], lines[0]
+            assert "Traceback" not in result.stderr
+
+
+def test_db_status_reports_current_and_head(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    result = _run("db-status", url, tmp_path)
+    assert result.returncode == 3 and "head=" in result.stdout
+    assert _run("migrate", url, tmp_path).returncode == 0
+    result = _run("db-status", url, tmp_path)
+    assert result.returncode == 0 and "(at head)" in result.stdout

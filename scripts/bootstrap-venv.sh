@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Create the virtual environment at the repository root and install the backend with dev extras.
+# Idempotent: re-running only installs what changed.
+set -euo pipefail
+venv="${1:-.venv}"
+
+pick_python() {
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
+      echo "$candidate"; return 0
+    fi
+  done
+  return 1
+}
+
+if [ ! -x "$venv/bin/python" ]; then
+  python=$(pick_python) || { echo "error: Python >= 3.11 is required (python3 --version)" >&2; exit 1; }
+  if ! "$python" -m venv "$venv"; then
+    echo "error: '$python -m venv' failed; on Debian/Ubuntu install it with: sudo apt-get install python3-venv" >&2
+    exit 1
+  fi
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "backend[dev]"
+echo "environment ready: $venv ($("$venv/bin/python" --version))"
