@@ -5,6 +5,8 @@ Every variable is documented in `secrets/runtime.env.example` and `docs/configur
 
 from __future__ import annotations
 
+import os
+import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -14,6 +16,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "atp"
 PRODUCTION_CRYPTOCOM_URL = "https://api.crypto.com/exchange/v1"
+
+
+def _default_instance_id() -> str:
+    # hostname:pid identifies one monitor process in heartbeats and in the leader log lines.
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _default_sqlite_url(data_dir: Path) -> str:
@@ -44,6 +51,72 @@ class Settings(BaseSettings):
     market_source: Literal["exchange", "replay"] = Field(
         default="exchange", validation_alias="MARKET_SOURCE"
     )
+    # market data area (atp.market, atp.adapters.cryptocom): updater cadence, candle history,
+    # exchange client limits and the offline replay feed. See docs/market-data.md.
+    market_interval_seconds: float = Field(default=30.0, gt=0, validation_alias="MARKET_INTERVAL_SECONDS")
+    market_extra_symbols: str = Field(default="", validation_alias="MARKET_EXTRA_SYMBOLS")
+    market_timeframes: str = Field(default="5m,1h,1D", validation_alias="MARKET_TIMEFRAMES")
+    market_backfill_candles: int = Field(
+        default=300, ge=300, le=5000, validation_alias="MARKET_BACKFILL_CANDLES"
+    )
+    market_max_candles_per_timeframe: int = Field(
+        default=1000, ge=300, le=100_000, validation_alias="MARKET_MAX_CANDLES_PER_TIMEFRAME"
+    )
+    market_instruments_refresh_seconds: float = Field(
+        default=3600.0, gt=0, validation_alias="MARKET_INSTRUMENTS_REFRESH_SECONDS"
+    )
+    market_retention_interval_seconds: float = Field(
+        default=3600.0, gt=0, validation_alias="MARKET_RETENTION_INTERVAL_SECONDS"
+    )
+    market_http_timeout_seconds: float = Field(
+        default=10.0, gt=0, validation_alias="MARKET_HTTP_TIMEOUT_SECONDS"
+    )
+    market_http_attempts: int = Field(default=4, ge=1, le=10, validation_alias="MARKET_HTTP_ATTEMPTS")
+    market_retry_base_delay_seconds: float = Field(
+        default=0.25, ge=0, validation_alias="MARKET_RETRY_BASE_DELAY_SECONDS"
+    )
+    market_max_concurrency: int = Field(
+        default=16, ge=1, le=256, validation_alias="MARKET_MAX_CONCURRENCY"
+    )
+    market_public_rate_per_second: float = Field(
+        default=100.0, gt=0, le=100.0, validation_alias="MARKET_PUBLIC_RATE_PER_SECOND"
+    )
+    market_rate_burst: int = Field(default=10, ge=1, le=100, validation_alias="MARKET_RATE_BURST")
+    replay_csv_dir: Path | None = Field(default=None, validation_alias="REPLAY_CSV_DIR")
+    replay_seed: int = Field(default=42, validation_alias="REPLAY_SEED")
+    replay_speed: float = Field(default=1.0, gt=0, le=100_000, validation_alias="REPLAY_SPEED")
+    replay_symbols: str = Field(default="", validation_alias="REPLAY_SYMBOLS")
+
+    @field_validator("market_extra_symbols", "replay_symbols", mode="after")
+    @classmethod
+    def _normalise_symbol_list(cls, value: str) -> str:
+        symbols = [part.strip().upper() for part in value.split(",") if part.strip()]
+        for symbol in symbols:
+            if "_" not in symbol or not symbol.replace("_", "").replace("-", "").isalnum():
+                raise ValueError(f"invalid symbol {symbol!r}: use BASE_QUOTE, e.g. BTC_USDT")
+        return ",".join(dict.fromkeys(symbols))
+
+    @field_validator("market_timeframes", mode="after")
+    @classmethod
+    def _check_timeframes(cls, value: str) -> str:
+        from atp.core.timeframes import parse_timeframe  # pure module; avoids import cycles
+
+        names = [part.strip() for part in value.split(",") if part.strip()]
+        if not names:
+            raise ValueError("MARKET_TIMEFRAMES needs at least one timeframe, e.g. 5m,1h,1D")
+        return ",".join(dict.fromkeys(parse_timeframe(name).value for name in names))
+
+    @property
+    def market_extra_symbol_list(self) -> tuple[str, ...]:
+        return tuple(s for s in self.market_extra_symbols.split(",") if s)
+
+    @property
+    def market_timeframe_list(self) -> tuple[str, ...]:
+        return tuple(self.market_timeframes.split(","))
+
+    @property
+    def replay_symbol_list(self) -> tuple[str, ...]:
+        return tuple(s for s in self.replay_symbols.split(",") if s)
 
     # --- signal monitor --------------------------------------------------------------------
     monitor_interval_seconds: float = Field(
@@ -51,6 +124,19 @@ class Settings(BaseSettings):
     )
     debug_disable_signal_monitor: bool = Field(
         default=False, validation_alias="DEBUG_DISABLE_SIGNAL_MONITOR"
+    )
+    # monitor area: heartbeat log cadence, leader identity/lock, candle window per symbol.
+    monitor_heartbeat_log_seconds: float = Field(
+        default=300.0, gt=0, validation_alias="MONITOR_HEARTBEAT_LOG_SECONDS"
+    )
+    monitor_instance_id: str = Field(
+        default_factory=_default_instance_id, max_length=128, validation_alias="MONITOR_INSTANCE_ID"
+    )
+    monitor_leader_lock_id: int = Field(
+        default=7_305_001, ge=1, lt=2**31, validation_alias="MONITOR_LEADER_LOCK_ID"
+    )
+    monitor_candle_limit: int = Field(
+        default=250, ge=50, le=5000, validation_alias="MONITOR_CANDLE_LIMIT"
     )
 
     # --- Telegram (the older *_AWS names are accepted for compatibility) --------------------
@@ -65,6 +151,35 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = Field(
         default="https://api.telegram.org", validation_alias="TELEGRAM_API_BASE_URL"
     )
+
+    # --- alerts: Telegram gating, sender, ledger (atp.alerts) --------------------------------
+    # Real Telegram sends happen only when ENVIRONMENT is production/prod/aws (see docs/alerts.md).
+    telegram_enabled: bool = Field(default=True, validation_alias="TELEGRAM_ENABLED")
+    telegram_chat_id_ops: str = Field(default="", validation_alias="TELEGRAM_CHAT_ID_OPS")
+    telegram_alert_max_age_seconds: float = Field(
+        default=600.0, gt=0, validation_alias="TELEGRAM_ALERT_MAX_AGE_SECONDS"
+    )
+    telegram_retention_days: int = Field(default=90, ge=1, validation_alias="TELEGRAM_RETENTION_DAYS")
+    telegram_daily_summary_time: str = Field(
+        default="08:00", validation_alias="TELEGRAM_DAILY_SUMMARY_TIME"
+    )
+    telegram_send_timeout_seconds: float = Field(
+        default=10.0, gt=0, validation_alias="TELEGRAM_SEND_TIMEOUT_SECONDS"
+    )
+
+    @field_validator("telegram_daily_summary_time", mode="after")
+    @classmethod
+    def _check_summary_time(cls, value: str) -> str:
+        # "HH:MM" in DISPLAY_TIMEZONE, or "off" to disable the daily summary.
+        value = value.strip().lower()
+        if value in {"", "off"}:
+            return "off"
+        hours, sep, minutes = value.partition(":")
+        if not (sep and hours.isdigit() and minutes.isdigit()):
+            raise ValueError("TELEGRAM_DAILY_SUMMARY_TIME must be HH:MM or 'off'")
+        if not (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59):
+            raise ValueError("TELEGRAM_DAILY_SUMMARY_TIME must be a valid time of day (HH:MM)")
+        return f"{int(hours):02d}:{int(minutes):02d}"
 
     # --- REST API (atp api) ------------------------------------------------------------------
     api_host: str = Field(default="127.0.0.1", validation_alias="API_HOST")

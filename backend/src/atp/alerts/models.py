@@ -1,4 +1,9 @@
-"""`telegram_messages`: the outbox and the ledger in one table, one row per alert."""
+"""`telegram_messages`: the outbox and the ledger in one table, one row per alert.
+
+Status life cycle (see docs/alerts.md): PENDING -> SENDING (claimed by a sender, lease in
+`next_attempt_at`, fencing token `attempts`) -> SENT | PENDING (retry) | FAILED | EXPIRED;
+BLOCKED rows are written directly (gating refused) or by the sender when Telegram is blocked.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ class TelegramMessage(TimestampMixin, Base):
         Index(None, "status", "next_attempt_at"),
         Index(None, "chat_id", "id"),
         Index(None, "symbol", "created_at"),
+        Index(None, "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -40,3 +46,8 @@ class TelegramMessage(TimestampMixin, Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # HTML, or PLAIN after Telegram refused the HTML entities once (retried as plain text).
+    parse_mode: Mapped[str] = mapped_column(
+        String(8), nullable=False, default="HTML", server_default="HTML"
+    )
+    channel: Mapped[str | None] = mapped_column(String(16), nullable=True)  # telegram / console

@@ -1,7 +1,77 @@
-"""CLI commands for the market area (filled in by the market issue)."""
+"""`atp market`: the market-data updater (instruments, tickers, candles -> database)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import random
+
 import click
 
-commands: list[click.Command] = []
+from atp.cli.common import fail, get_context, guard_schema
+from atp.market.errors import MarketDataError
+from atp.market.ports import MarketData
+from atp.market.updater import MarketUpdater
+from atp.runtime.context import AppContext
+from atp.runtime.runner import install_stop_signals, run_periodic
+from atp.settings import Settings
+
+log = logging.getLogger("atp.market")
+
+
+def build_market_source(settings: Settings, *, rng: random.Random | None = None) -> MarketData:
+    """The configured source: the Crypto.com public API, or the offline replay feed."""
+    if settings.market_source == "exchange":
+        from atp.adapters.cryptocom.market_data import CryptoComMarketData
+
+        return CryptoComMarketData.from_settings(settings, rng=rng)
+    from datetime import UTC, datetime
+
+    from atp.market.replay import CsvReplaySource, ReplayClock, SyntheticReplaySource
+
+    if settings.replay_csv_dir is not None:
+        return CsvReplaySource.from_dir(
+            settings.replay_csv_dir, speed=settings.replay_speed,
+            backfill=settings.market_backfill_candles,
+        )
+    clock = ReplayClock(datetime.now(UTC), speed=settings.replay_speed)
+    return SyntheticReplaySource(seed=settings.replay_seed, clock=clock)
+
+
+async def _run(app: AppContext, *, once: bool) -> int:
+    try:
+        source = build_market_source(app.settings)
+    except MarketDataError as exc:
+        fail(f"market source not usable: {exc}")
+    updater = MarketUpdater(source, app.sessions, app.settings)
+    try:
+        if once:
+            report = await updater.run_pass()
+            click.echo(report.summary())
+            return 1 if report.symbols and report.ok == 0 else 0
+        stop = asyncio.Event()
+        install_stop_signals(stop)
+        log.info(
+            "market updater started: source=%s interval=%ss timeframes=%s",
+            source.source_name, app.settings.market_interval_seconds, app.settings.market_timeframes,
+        )
+        await run_periodic(
+            updater.run_pass, interval=app.settings.market_interval_seconds, stop=stop, name="market"
+        )
+        return 0
+    finally:
+        await source.aclose()
+
+
+@click.command("market")
+@click.option("--once", is_flag=True, help="Run a single pass and exit (cron, tests).")
+def market(once: bool) -> None:
+    """Keep instruments, tickers and candle history of the watchlist fresh in the database."""
+    app = get_context()
+    guard_schema(app)
+    code = asyncio.run(_run(app, once=once))
+    if code:
+        raise SystemExit(code)
+
+
+commands: list[click.Command] = [market]

@@ -77,4 +77,8 @@ class MarketDataStatus(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     consecutive_failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Set when a pass first finds the symbol's data stale, cleared when it is fresh again, so
+    # `[MARKET_DATA_STALE]` is logged once per state change, even across restarts.
+    stale_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    stale_detail: Mapped[str | None] = mapped_column(String(255), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

@@ -7,5 +7,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 def seed_all(sessions: sessionmaker[Session]) -> None:
     """Seed everything that must exist after a migration. Safe to run any number of times."""
-    # Presets are seeded by atp.signals.presets once the signal-engine module lands.
-    _ = sessions
+    from atp.db.session import unit_of_work
+    from atp.signals.presets import seed_presets
+
+    with unit_of_work(sessions) as session:
+        seed_presets(session)

@@ -46,11 +46,16 @@ class WatchlistSignalState(Base):
     decision_reason: Mapped[str | None] = mapped_column(REASON, nullable=True)
     alert_status: Mapped[str | None] = mapped_column(STATUS, nullable=True)
     alert_block_reason: Mapped[str | None] = mapped_column(REASON, nullable=True)
+    alert_block_detail: Mapped[str | None] = mapped_column(String(500), nullable=True)
     last_alert_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     trade_status: Mapped[str | None] = mapped_column(STATUS, nullable=True)
     trade_block_reason: Mapped[str | None] = mapped_column(REASON, nullable=True)
+    trade_block_detail: Mapped[str | None] = mapped_column(String(500), nullable=True)
     last_trade_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     correlation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # {side: reason} of the last BLOCKED ledger row written per side: a blocked row is written
+    # only when (symbol, side, reason) changes, so an unchanged block is one row, not one per cycle.
+    ledger_reasons: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow, server_default=func.now()
     )

@@ -99,6 +99,8 @@ def upgrade() -> None:
         sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.String(length=1000), nullable=True),
         sa.Column("consecutive_failures", sa.Integer(), nullable=False),
+        sa.Column("stale_since", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("stale_detail", sa.String(length=255), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("symbol", name=op.f("pk_market_data_status")),
     )
@@ -208,6 +210,8 @@ def upgrade() -> None:
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("parse_mode", sa.String(length=8), server_default="HTML", nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -229,6 +233,9 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_telegram_messages_correlation_id"), ["correlation_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_telegram_messages_created_at"), ["created_at"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_telegram_messages_status_next_attempt_at"),
@@ -302,11 +309,14 @@ def upgrade() -> None:
         sa.Column("decision_reason", sa.String(length=255), nullable=True),
         sa.Column("alert_status", sa.String(length=32), nullable=True),
         sa.Column("alert_block_reason", sa.String(length=255), nullable=True),
+        sa.Column("alert_block_detail", sa.String(length=500), nullable=True),
         sa.Column("last_alert_at_utc", sa.DateTime(timezone=True), nullable=True),
         sa.Column("trade_status", sa.String(length=32), nullable=True),
         sa.Column("trade_block_reason", sa.String(length=255), nullable=True),
+        sa.Column("trade_block_detail", sa.String(length=500), nullable=True),
         sa.Column("last_trade_at_utc", sa.DateTime(timezone=True), nullable=True),
         sa.Column("correlation_id", sa.String(length=64), nullable=True),
+        sa.Column("ledger_reasons", sa.JSON(), nullable=True),
         sa.Column(
             "updated_at",
             sa.DateTime(timezone=True),
@@ -436,6 +446,7 @@ def downgrade() -> None:
     with op.batch_alter_table("telegram_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_telegram_messages_symbol_created_at"))
         batch_op.drop_index(batch_op.f("ix_telegram_messages_status_next_attempt_at"))
+        batch_op.drop_index(batch_op.f("ix_telegram_messages_created_at"))
         batch_op.drop_index(batch_op.f("ix_telegram_messages_correlation_id"))
         batch_op.drop_index(batch_op.f("ix_telegram_messages_chat_id_id"))
 

@@ -1,0 +1,130 @@
+"""Typed Crypto.com errors with the retry classes of the contract (spec §10).
+
+`retry_class` tells callers what to do: NO (fix the request), BACKOFF (resend later),
+RECONCILE (outcome unknown: look the order up before any resend) or ONCE (fix and retry once).
+Reads treat RECONCILE like BACKOFF; writes (the private client) must reconcile.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RetryClass(StrEnum):
+    NO = "no"
+    BACKOFF = "backoff"
+    RECONCILE = "reconcile"
+    ONCE = "once"
+
+
+RATE_LIMIT_CODE = 42901
+INTERNAL_ERROR_CODE = 50001
+
+_BACKOFF_CODES = {207, 222, 309, 40801, 42901, 50001, 9010001}
+_RECONCILE_CODES = {204, 205, 40006, 120009}
+_ONCE_CODES = {40102}
+
+# Names for log lines and error reasons; codes not listed render as "UNKNOWN".
+CODE_NAMES: dict[int, str] = {
+    0: "SUCCESS", 202: "ACCOUNT_IS_SUSPENDED", 204: "DUPLICATE_CLORDID", 205: "DUPLICATE_ORDERID",
+    207: "NO_MARK_PRICE", 208: "INSTRUMENT_NOT_TRADABLE", 209: "INVALID_INSTRUMENT",
+    212: "INVALID_ORDERID", 213: "INVALID_ORDERQTY", 218: "INVALID_ORDTYPE", 220: "INVALID_SIDE",
+    221: "INVALID_TIF", 222: "STALE_MARK_PRICE", 229: "INVALID_REF_PRICE",
+    230: "INVALID_REF_PRICE_TYPE", 306: "INSUFFICIENT_AVAILABLE_BALANCE", 308: "INVALID_PRICE",
+    309: "MARKET_IS_NOT_OPEN", 315: "FAR_AWAY_LIMIT_PRICE", 415: "BELOW_MIN_ORDER_SIZE",
+    40001: "BAD_REQUEST", 40002: "METHOD_NOT_FOUND", 40003: "INVALID_REQUEST",
+    40004: "MISSING_OR_INVALID_ARGUMENT", 40005: "INVALID_DATE", 40006: "DUPLICATE_REQUEST",
+    40101: "UNAUTHORIZED", 40102: "INVALID_NONCE", 40103: "IP_ILLEGAL", 40401: "NOT_FOUND",
+    40801: "REQUEST_TIMEOUT", 42901: "TOO_MANY_REQUESTS", 50001: "ERR_INTERNAL",
+    50007: "INVALID_TRIGGER_PRICE", 140001: "API_DISABLED", 9010001: "SYSTEM_MAINTENANCE",
+}
+
+
+def retry_class_for(code: int | None, http_status: int) -> RetryClass:
+    """Retry class of an error response, from its code, else from its HTTP status."""
+    if code is not None and code != 0:
+        if code in _BACKOFF_CODES:
+            return RetryClass.BACKOFF
+        if code in _RECONCILE_CODES:
+            return RetryClass.RECONCILE
+        if code in _ONCE_CODES:
+            return RetryClass.ONCE
+        return RetryClass.NO
+    if http_status == 429 or http_status >= 500 or http_status == 408:
+        return RetryClass.BACKOFF
+    return RetryClass.NO
+
+
+class ExchangeError(Exception):
+    """Any failed exchange call. `code` is the envelope code when one was readable."""
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        reason: str,
+        code: int | None = None,
+        http_status: int | None = None,
+        retry_class: RetryClass = RetryClass.NO,
+        detail: str = "",
+    ) -> None:
+        self.method = method
+        self.reason = reason
+        self.code = code
+        self.http_status = http_status
+        self.retry_class = retry_class
+        self.detail = detail
+        super().__init__(self.describe())
+
+    @property
+    def retryable(self) -> bool:
+        """True when resending the same read later may succeed."""
+        return self.retry_class in (RetryClass.BACKOFF, RetryClass.RECONCILE)
+
+    def describe(self) -> str:
+        parts = [self.reason]
+        if self.code is not None:
+            parts.append(f"code={self.code} {CODE_NAMES.get(self.code, 'UNKNOWN')}")
+        if self.http_status is not None:
+            parts.append(f"http={self.http_status}")
+        if self.detail:
+            parts.append(self.detail)
+        return f"{self.method}: " + " ".join(parts)
+
+
+class ExchangeRejectedError(ExchangeError):
+    """The exchange answered with a non-zero code that is not a throttle or an outage."""
+
+
+class ExchangeRateLimitedError(ExchangeError):
+    """HTTP 429 / code 42901."""
+
+
+class ExchangeUnavailableError(ExchangeError):
+    """5xx, 50001, maintenance or 40801: the exchange could not answer now."""
+
+
+class ExchangeTimeoutError(ExchangeError):
+    """No answer within the timeout, or the connection failed."""
+
+
+class ExchangeMalformedError(ExchangeError):
+    """The body is not the documented envelope or a row misses/garbles a field."""
+
+
+def error_from_code(
+    *, method: str, code: int, message: str, http_status: int
+) -> ExchangeError:
+    """Map a non-zero envelope code to the matching typed error."""
+    retry = retry_class_for(code, http_status)
+    cls: type[ExchangeError]
+    if code == RATE_LIMIT_CODE:
+        cls, reason = ExchangeRateLimitedError, "RATE_LIMITED"
+    elif retry is RetryClass.BACKOFF:
+        cls, reason = ExchangeUnavailableError, "UNAVAILABLE"
+    else:
+        cls, reason = ExchangeRejectedError, "REJECTED"
+    return cls(
+        method=method, reason=reason, code=code, http_status=http_status, retry_class=retry,
+        detail=message or CODE_NAMES.get(code, "UNKNOWN"),
+    )

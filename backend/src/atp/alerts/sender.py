@@ -1,0 +1,313 @@
+"""The sender: drains the outbox in order per chat, paced, with per-chat 429 holds and retries.
+
+Entry points: `run_sender(app, stop, once=False)` (used by `atp sender` and by the combined
+embedded process) and `SenderWorker` (`tick()` = dispatch what is due now and wait for it).
+
+Loop: housekeeping (gating, expiry, daily summary, retention) -> for each chat whose head
+message is due and whose pacing allows it, claim the row and start one send task -> wait for
+a send to finish, the next due/pacing time, or the poll interval. At most one request per chat
+is in flight, so order per chat holds and one slow chat never delays the others.
+
+Duplicate window: the row is claimed (SENDING, lease) before the request and recorded after it.
+If the process dies between Telegram accepting the message and that record, the lease expires
+and the message is sent again - the only way a duplicate can happen (see docs/alerts.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from atp.alerts import store
+from atp.alerts.delivery import Delivered, Failed, Outcome, Retry, RetryPolicy, attempt
+from atp.alerts.gating import telegram_status
+from atp.alerts.housekeeping import Housekeeping
+from atp.alerts.notifier import (
+    ConsoleNotifier,
+    Notifier,
+    PermanentError,
+    SendResult,
+    TelegramNotifier,
+)
+from atp.alerts.pacing import ChatPacer, PacingLimits
+from atp.db.base import utcnow
+from atp.runtime.context import AppContext
+from atp.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SenderConfig:
+    """Production defaults are Telegram's real limits; tests pass scaled-down values."""
+
+    limits: PacingLimits = field(default_factory=PacingLimits)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    max_age: timedelta = timedelta(minutes=10)
+    claim_lease: timedelta = timedelta(seconds=120)  # > the longest send (timeouts) by far
+    poll_interval: float = 1.0
+    gating_interval: float = 5.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SenderConfig:
+        lease = max(60.0, 6 * settings.telegram_send_timeout_seconds)
+        return cls(
+            max_age=timedelta(seconds=settings.telegram_alert_max_age_seconds),
+            claim_lease=timedelta(seconds=lease),
+        )
+
+
+@dataclass
+class SenderStats:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    expired: int = 0
+    blocked: int = 0
+    lost_claims: int = 0
+
+
+class SenderWorker:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        notifier: Notifier,
+        config: SenderConfig | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.notifier = notifier
+        self.config = config or SenderConfig.from_settings(settings)
+        if notifier.channel == "console":
+            self.config = replace(self.config, limits=PacingLimits.unlimited())
+        self.pacer = ChatPacer(self.config.limits)
+        self.stats = SenderStats()
+        self.housekeeping = Housekeeping(
+            sessions, settings, self.config.max_age, now=now, clock=clock
+        )
+        self._clock = clock
+        self._now = now
+        self._tasks: dict[int, asyncio.Task[None]] = {}  # message id -> its send task
+        self._wake = asyncio.Event()
+        self._next_wake = self.config.poll_interval
+        self._due_waiting = False
+
+    # --- public loop API -------------------------------------------------------------------
+    async def run(self, stop: asyncio.Event, once: bool = False) -> SenderStats:
+        """Run until `stop` is set; with `once`, until nothing due is left (then return)."""
+        await self.notifier.start()
+        try:
+            while not stop.is_set():
+                self._wake.clear()  # before dispatch: a send finishing meanwhile wakes _sleep
+                started = await self.dispatch()
+                if once and not started and not self._tasks and not self._due_waiting:
+                    break
+                await self._sleep(stop)
+        finally:
+            await self._finish_in_flight()
+            await self.notifier.close()
+        return self.stats
+
+    async def tick(self) -> int:
+        """One round: dispatch everything due and allowed now, and wait for those sends."""
+        started = await self.dispatch()
+        await self._finish_in_flight()
+        return started
+
+    async def dispatch(self) -> int:
+        """Housekeeping, then start one send task per chat whose head is due and paced."""
+        blocked = await asyncio.to_thread(self._housekeeping)
+        self._next_wake = self.config.poll_interval
+        self._due_waiting = False
+        if blocked:
+            return 0
+        heads = await asyncio.to_thread(self._load_heads)
+        now = self._now()
+        started = 0
+        for head in heads:
+            if head.id in self._tasks:
+                continue
+            if not store.is_due(head, now):
+                if head.due_at is not None:
+                    self._wake_in((head.due_at - now).total_seconds())
+                continue
+            chat = self.resolve_chat(head.chat_id)
+            wait = self.pacer.wait_time(chat, self._clock())
+            if wait > 0:
+                self._due_waiting = True
+                self._wake_in(wait)
+                continue
+            self.pacer.begin(chat)
+            task = asyncio.create_task(self._deliver(head, chat), name=f"send-{head.id}")
+            self._tasks[head.id] = task
+            task.add_done_callback(lambda _t, message_id=head.id: self._on_done(message_id))
+            started += 1
+        return started
+
+    def resolve_chat(self, chat_id: str | None) -> str:
+        """NULL chat = the alerts chat from settings (resolved late, see outbox.chat_for)."""
+        return chat_id or self.settings.telegram_chat_id.strip() or "console"
+
+    # --- one message -------------------------------------------------------------------------
+    async def _deliver(self, head: store.Head, chat: str) -> None:
+        claimed = await asyncio.to_thread(self._claim, head)
+        if claimed is None:
+            self.pacer.cancel(chat)
+            self.stats.lost_claims += 1
+            return
+        if self._now() - claimed.created_at > self.config.max_age:
+            self.pacer.cancel(chat)
+            await asyncio.to_thread(self._expire, claimed)
+            return
+        try:
+            outcome = await attempt(
+                self.notifier,
+                chat,
+                claimed.text,
+                claimed.parse_mode,
+                claimed.attempts,
+                self.config.retry,
+            )
+        finally:
+            self.pacer.finish(chat, self._clock())
+        if isinstance(outcome, Retry) and outcome.hold_chat:
+            self.pacer.hold(chat, self._clock() + outcome.delay)
+        await asyncio.to_thread(self.record, claimed, outcome)
+
+    def record(self, claimed: store.Claimed, outcome: Outcome) -> None:
+        """Write the outcome (fenced by the claim). Dying before this commit = the duplicate window."""
+        now = self._now()
+        with self.sessions.begin() as session:
+            if isinstance(outcome, Delivered):
+                ok = store.mark_sent(
+                    session,
+                    claimed,
+                    now,
+                    message_id=outcome.result.message_id,
+                    channel=outcome.result.channel,
+                    note=outcome.note,
+                )
+                self.stats.sent += ok
+            elif isinstance(outcome, Retry):
+                ok = store.mark_retry(
+                    session,
+                    claimed,
+                    now,
+                    next_attempt_at=now + timedelta(seconds=outcome.delay),
+                    error=outcome.error,
+                    plain_text=outcome.plain_text,
+                )
+                self.stats.retried += ok
+            else:
+                ok = store.mark_failed(
+                    session, claimed, now, reason_code=outcome.reason_code, error=outcome.error
+                )
+                self.stats.failed += ok
+                log.error(
+                    "[TELEGRAM_FAILED] message=%s reason=%s %s",
+                    claimed.id,
+                    outcome.reason_code,
+                    outcome.error,
+                )
+        if not ok:
+            log.warning("message %s: claim lost before its outcome was recorded", claimed.id)
+
+    # --- plumbing ----------------------------------------------------------------------------
+    def _housekeeping(self) -> bool:
+        """Returns True when Telegram is blocked (pending rows were marked BLOCKED)."""
+        result = self.housekeeping.run(self.config.gating_interval)
+        self.stats.expired += result.expired
+        self.stats.blocked += result.blocked
+        return result.is_blocked
+
+    def _expire(self, claimed: store.Claimed) -> None:
+        with self.sessions.begin() as session:
+            self.stats.expired += store.mark_expired(session, claimed, self._now(), self.config.max_age)
+
+    def _load_heads(self) -> list[store.Head]:
+        with self.sessions() as session:
+            return store.open_heads(session)
+
+    def _claim(self, head: store.Head) -> store.Claimed | None:
+        with self.sessions.begin() as session:
+            return store.claim(session, head, self._now(), self.config.claim_lease)
+
+    def _on_done(self, message_id: int) -> None:
+        task = self._tasks.pop(message_id, None)
+        if task is not None and not task.cancelled() and task.exception() is not None:
+            # e.g. the database was unreachable while recording: the row stays SENDING and is
+            # picked up again when its lease expires.
+            log.error("send task for message %s failed", message_id, exc_info=task.exception())
+        self._wake.set()
+
+    def _wake_in(self, seconds: float) -> None:
+        if math.isfinite(seconds):
+            self._next_wake = min(self._next_wake, max(0.001, seconds))
+
+    async def _sleep(self, stop: asyncio.Event) -> None:
+        waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=self._next_wake, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _finish_in_flight(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+
+
+def build_notifier(settings: Settings) -> Notifier | None:
+    """Telegram when gating allows it, the console for the embedded default, else None."""
+    kind = telegram_status(settings).notifier_kind
+    if kind == "telegram":
+        return TelegramNotifier(
+            settings.telegram_bot_token.strip(),
+            settings.telegram_api_base_url,
+            timeout=settings.telegram_send_timeout_seconds,
+        )
+    if kind == "console":
+        return ConsoleNotifier()
+    return None
+
+
+class _BlockedNotifier:
+    """Used when Telegram is blocked by configuration: housekeeping marks rows BLOCKED."""
+
+    channel = "blocked"
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def send(self, chat_id: str, text: str, parse_mode: str) -> SendResult:
+        raise PermanentError("Telegram is blocked by configuration", "TELEGRAM_DISABLED")
+
+
+def build_sender(app: AppContext, config: SenderConfig | None = None) -> SenderWorker:
+    notifier = build_notifier(app.settings) or _BlockedNotifier()
+    return SenderWorker(app.sessions, app.settings, notifier, config)
+
+
+async def run_sender(
+    app: AppContext, stop: asyncio.Event, once: bool = False, config: SenderConfig | None = None
+) -> SenderStats:
+    """The sender process body (`atp sender`, and the combined embedded process)."""
+    worker = build_sender(app, config)
+    log.info("sender starting (notifier=%s, once=%s)", worker.notifier.channel, once)
+    stats = await worker.run(stop, once=once)
+    log.info("sender stopped: %s", stats)
+    return stats

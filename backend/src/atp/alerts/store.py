@@ -1,0 +1,215 @@
+"""The sender's side of `telegram_messages`: find each chat's head, claim it, record the outcome.
+
+Claiming is safe with several senders: PostgreSQL locks the row with `FOR UPDATE SKIP LOCKED`,
+and on both databases the claim is a conditional UPDATE (PENDING -> SENDING) fenced by
+`attempts`, which every claim increments. An outcome is written only if the row is still
+SENDING with the same `attempts`, so a sender whose lease ran out cannot overwrite another's.
+
+Order per chat: only a chat's *head* (its lowest open id, PENDING or SENDING) may be sent, so a
+chat's next message waits while an earlier one is in flight, held by `retry_after`, or backing off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from atp.alerts.models import TelegramMessage as TM
+from atp.alerts.outbox import MessageStatus
+
+EXPIRED_REASON = "EXPIRED_MAX_AGE"
+
+
+@dataclass(frozen=True)
+class Head:
+    """The first open message of one chat (chat_id None = the default alerts chat)."""
+
+    id: int
+    chat_id: str | None
+    status: str
+    attempts: int
+    due_at: datetime | None  # None = due now
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    chat_id: str | None
+    text: str
+    parse_mode: str
+    attempts: int  # fencing token for the outcome update
+    created_at: datetime
+
+
+def open_heads(session: Session) -> list[Head]:
+    """Each chat's head row: its lowest open id."""
+    first_ids = (
+        select(func.min(TM.id)).where(TM.status.in_(_open())).group_by(TM.chat_id).scalar_subquery()
+    )
+    rows = session.execute(
+        select(TM.id, TM.chat_id, TM.status, TM.attempts, TM.next_attempt_at)
+        .where(TM.id.in_(first_ids))
+        .order_by(TM.id)
+    ).all()
+    return [Head(r.id, r.chat_id, r.status, r.attempts, r.next_attempt_at) for r in rows]
+
+
+def is_due(head: Head, now: datetime) -> bool:
+    """PENDING and not backing off, or SENDING whose claim lease expired (its sender died)."""
+    if head.status == MessageStatus.PENDING:
+        return head.due_at is None or head.due_at <= now
+    return head.due_at is not None and head.due_at <= now
+
+
+def claim(session: Session, head: Head, now: datetime, lease: timedelta) -> Claimed | None:
+    """PENDING/expired-lease -> SENDING. Returns None if another sender got there first."""
+    if session.get_bind().dialect.name == "postgresql":
+        locked = (
+            select(TM.id)
+            .where(TM.id == head.id, TM.status == head.status, TM.attempts == head.attempts)
+            .with_for_update(skip_locked=True)
+        )
+        if session.scalar(locked) is None:  # another sender holds or changed it: skip, no wait
+            return None
+    row = session.execute(
+        update(TM)
+        .where(TM.id == head.id, TM.status == head.status, TM.attempts == head.attempts)
+        .values(
+            status=MessageStatus.SENDING,
+            attempts=head.attempts + 1,
+            next_attempt_at=now + lease,
+            updated_at=now,
+        )
+        .returning(TM.text, TM.parse_mode, TM.created_at)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if row is None:
+        return None
+    return Claimed(head.id, head.chat_id, row.text, row.parse_mode, head.attempts + 1, row.created_at)
+
+
+def mark_sent(
+    session: Session,
+    claimed: Claimed,
+    now: datetime,
+    *,
+    message_id: int | None,
+    channel: str,
+    note: str | None,
+) -> bool:
+    return _finish(
+        session,
+        claimed,
+        status=MessageStatus.SENT,
+        sent_at=now,
+        telegram_message_id=message_id,
+        channel=channel,
+        reason_message=note,
+        next_attempt_at=None,
+        updated_at=now,
+    )
+
+
+def mark_retry(
+    session: Session,
+    claimed: Claimed,
+    now: datetime,
+    *,
+    next_attempt_at: datetime,
+    error: str,
+    plain_text: bool = False,
+) -> bool:
+    values: dict[str, object] = {
+        "status": MessageStatus.PENDING,
+        "next_attempt_at": next_attempt_at,
+        "last_error": error[:2000],
+        "updated_at": now,
+    }
+    if plain_text:
+        values["parse_mode"] = "PLAIN"
+    return _finish(session, claimed, **values)
+
+
+def mark_failed(
+    session: Session, claimed: Claimed, now: datetime, *, reason_code: str, error: str
+) -> bool:
+    return _finish(
+        session,
+        claimed,
+        status=MessageStatus.FAILED,
+        reason_code=reason_code,
+        reason_message=error[:1000],
+        last_error=error[:2000],
+        next_attempt_at=None,
+        updated_at=now,
+    )
+
+
+def mark_expired(session: Session, claimed: Claimed, now: datetime, max_age: timedelta) -> bool:
+    return _finish(session, claimed, **_expired_values(now, max_age))
+
+
+def _expired_values(now: datetime, max_age: timedelta) -> dict[str, object]:
+    return {
+        "status": MessageStatus.EXPIRED,
+        "reason_code": EXPIRED_REASON,
+        "reason_message": (
+            f"not delivered within {int(max_age.total_seconds())} s of creation; not sent late"
+        ),
+        "next_attempt_at": None,
+        "updated_at": now,
+    }
+
+
+def expire_overdue(session: Session, now: datetime, max_age: timedelta) -> int:
+    """Open alerts older than `max_age` become EXPIRED: an alert is never sent late."""
+    cutoff = now - max_age
+    pending = (TM.status == MessageStatus.PENDING) & (TM.created_at < cutoff)
+    orphaned = (
+        (TM.status == MessageStatus.SENDING)
+        & (TM.next_attempt_at <= now)
+        & (TM.created_at < cutoff)
+    )
+    result = session.execute(
+        update(TM)
+        .where(pending | orphaned)
+        .values(**_expired_values(now, max_age))
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)
+
+
+def block_pending(session: Session, now: datetime, reason_code: str) -> int:
+    """Telegram is blocked (and no console fallback): PENDING rows become BLOCKED with the reason."""
+    result = session.execute(
+        update(TM)
+        .where(TM.status == MessageStatus.PENDING)
+        .values(status=MessageStatus.BLOCKED, reason_code=reason_code[:255], updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)
+
+
+def _finish(session: Session, claimed: Claimed, **values: object) -> bool:
+    result = session.execute(
+        update(TM)
+        .where(
+            TM.id == claimed.id,
+            TM.status == MessageStatus.SENDING,
+            TM.attempts == claimed.attempts,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
+def _open() -> list[str]:
+    return [MessageStatus.PENDING.value, MessageStatus.SENDING.value]
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,1 @@
+"""Strategy internals: the rule table shared by single-candle evaluation and the replay."""

@@ -1,0 +1,253 @@
+"""One pass of the market updater: instruments, tickers and candles from a source into the DB.
+
+Rules this module exists for:
+- Requests run concurrently; the source's rate limiter (not sleeps) sets the pace.
+- A symbol is all-or-nothing: if its ticker or any of its candle fetches fails or is malformed,
+  NOTHING of that symbol's data is written; only `market_data_status` records the reason. So a
+  failure can never make old data look fresh.
+- One symbol's failure never blocks the others.
+- After the writes, freshness is evaluated with the shared rule; `[MARKET_DATA_STALE]` and
+  `[MARKET_DATA_FRESH]` are logged once per state change (state kept in the database).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from atp.core.timeframes import Timeframe
+from atp.db.session import unit_of_work
+from atp.market import repo
+from atp.market.errors import MarketDataError
+from atp.market.plan import PassPlan, candle_request, load_plan
+from atp.market.ports import Candle, InstrumentInfo, MarketData, RowsWithErrors, Ticker
+from atp.market.retention import prune_candles
+from atp.market.status import apply_freshness, status_rows
+from atp.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SymbolOutcome:
+    symbol: str
+    ticker: Ticker | None = None
+    candles: dict[Timeframe, list[Candle]] = field(default_factory=dict)
+    error: str | None = None
+    fetched_at: datetime | None = None
+    backfills: int = 0
+
+
+@dataclass
+class PassReport:
+    cycle: int
+    symbols: int
+    ok: int
+    errors: dict[str, str]
+    stale: list[str]
+    candles_written: int
+    backfills: int
+    pruned: int
+    duration_s: float
+
+    def summary(self) -> str:
+        return (
+            f"market pass {self.cycle}: symbols={self.symbols} ok={self.ok} "
+            f"errors={len(self.errors)} stale={len(self.stale)} candles={self.candles_written} "
+            f"backfills={self.backfills} pruned={self.pruned} duration_s={self.duration_s:.2f}"
+        )
+
+
+class MarketUpdater:
+    def __init__(
+        self, source: MarketData, sessions: sessionmaker[Session], settings: Settings
+    ) -> None:
+        self.source = source
+        self.sessions = sessions
+        self.settings = settings
+        self.cycle = 0
+        self.started_at = datetime.now(UTC)
+        self.instance_id = f"{socket.gethostname()}:{os.getpid()}"
+        self._instruments_due_at = 0.0
+        self._retention_due_at = 0.0
+
+    async def run_pass(self) -> PassReport:
+        """Fetch everything for every tracked symbol, write what succeeded, record the rest."""
+        self.cycle += 1
+        started = time.monotonic()
+        try:
+            plan = await asyncio.to_thread(self._load_plan)
+            instruments = await self._fetch_instruments(plan.symbols)
+            known = set(instruments.rows) if instruments else plan.known_instruments
+            tickers, ticker_error = await self._fetch_tickers(plan.symbols)
+            outcomes = await asyncio.gather(
+                *(self._fetch_symbol(s, plan, known, tickers, ticker_error) for s in plan.symbols)
+            )
+            report = await asyncio.to_thread(self._write, plan, list(outcomes), instruments, started)
+        except Exception as exc:
+            await asyncio.to_thread(self._write_failed_heartbeat, exc, started)
+            raise
+        level = logging.WARNING if report.errors else logging.INFO
+        log.log(level, report.summary())
+        return report
+
+    # --- fetching -------------------------------------------------------------------------
+
+    def _load_plan(self) -> PassPlan:
+        with self.sessions() as session:
+            return load_plan(
+                session,
+                extra_symbols=self.settings.market_extra_symbol_list,
+                default_timeframes=self.settings.market_timeframe_list,
+            )
+
+    async def _fetch_instruments(self, symbols: list[str]) -> RowsWithErrors[InstrumentInfo] | None:
+        if time.monotonic() < self._instruments_due_at:
+            return None
+        try:
+            instruments = await self.source.fetch_instruments(symbols)
+        except MarketDataError as exc:
+            log.warning("instrument list not refreshed (kept the stored one): %s", exc)
+            return None
+        if not instruments.rows:
+            log.warning("instrument list came back empty; kept the stored one")
+            return None
+        self._instruments_due_at = time.monotonic() + self.settings.market_instruments_refresh_seconds
+        return instruments
+
+    async def _fetch_tickers(self, symbols: list[str]) -> tuple[RowsWithErrors[Ticker], str | None]:
+        try:
+            return await self.source.fetch_tickers(symbols), None
+        except MarketDataError as exc:
+            return RowsWithErrors(), str(exc)
+
+    async def _fetch_symbol(
+        self,
+        symbol: str,
+        plan: PassPlan,
+        known: set[str],
+        tickers: RowsWithErrors[Ticker],
+        ticker_error: str | None,
+    ) -> SymbolOutcome:
+        outcome = SymbolOutcome(symbol)
+        if known and symbol not in known:
+            outcome.error = "INVALID_INSTRUMENT: not listed by the exchange"
+        elif ticker_error is not None:
+            outcome.error = f"ticker: {ticker_error}"
+        elif symbol in tickers.errors:
+            outcome.error = f"ticker: MALFORMED: {tickers.errors[symbol]}"
+        elif symbol not in tickers.rows:
+            outcome.error = "ticker: NOT_RETURNED"
+        if outcome.error:
+            return outcome
+        outcome.ticker = tickers.rows[symbol]
+        now_ms = int(self.source.now().timestamp() * 1000)
+        results = await asyncio.gather(
+            *(self._fetch_timeframe(symbol, tf, plan, now_ms) for tf in plan.timeframes),
+            return_exceptions=True,
+        )
+        for tf, result in zip(plan.timeframes, results, strict=True):
+            if isinstance(result, BaseException):
+                if not isinstance(result, MarketDataError):
+                    raise result
+                outcome.error = outcome.error or f"candles {tf.value}: {result}"
+                continue
+            candles, was_backfill = result
+            outcome.candles[tf] = candles
+            outcome.backfills += int(was_backfill)
+        outcome.fetched_at = self.source.now()
+        return outcome
+
+    async def _fetch_timeframe(
+        self, symbol: str, tf: Timeframe, plan: PassPlan, now_ms: int
+    ) -> tuple[list[Candle], bool]:
+        request = candle_request(
+            plan.states.get((symbol, tf)), tf, now_ms=now_ms,
+            backfill=self.settings.market_backfill_candles,
+        )
+        candles = await self.source.fetch_candles(
+            symbol, tf, count=request.count, start_ms=request.start_ms
+        )
+        if not candles:
+            raise MarketDataError("EMPTY", "no candles returned")
+        return candles, request.is_backfill
+
+    # --- writing --------------------------------------------------------------------------
+
+    def _write(
+        self,
+        plan: PassPlan,
+        outcomes: list[SymbolOutcome],
+        instruments: RowsWithErrors[InstrumentInfo] | None,
+        started: float,
+    ) -> PassReport:
+        source = self.source.source_name
+        good = [o for o in outcomes if o.error is None]
+        written = pruned = 0
+        with unit_of_work(self.sessions) as session:
+            if instruments is not None:
+                repo.upsert_instruments(session, instruments.rows.values(), self.source.now())
+            for outcome in good:
+                assert outcome.ticker is not None and outcome.fetched_at is not None
+                repo.upsert_tickers(session, [outcome.ticker], fetched_at=outcome.fetched_at, source=source)
+            rows = [
+                row
+                for o in good
+                for tf, candles in o.candles.items()
+                for row in repo.candle_rows(o.symbol, tf, candles, fetched_at=o.fetched_at or self.source.now(), source=source)
+            ]
+            written = repo.upsert_candle_rows(session, rows)
+            status = status_rows(plan, outcomes, attempted_at=self.source.now())
+            stale = apply_freshness(session, plan, status, now=self.source.now())
+            repo.upsert_statuses(session, list(status.values()))
+            pruned = self._maybe_prune(session)
+            report = PassReport(
+                cycle=self.cycle, symbols=len(outcomes), ok=len(good),
+                errors={o.symbol: o.error for o in outcomes if o.error},
+                stale=stale, candles_written=written,
+                backfills=sum(o.backfills for o in outcomes), pruned=pruned,
+                duration_s=time.monotonic() - started,
+            )
+            self._heartbeat(session, report)
+        return report
+
+    def _maybe_prune(self, session: Session) -> int:
+        if time.monotonic() < self._retention_due_at:
+            return 0
+        self._retention_due_at = time.monotonic() + self.settings.market_retention_interval_seconds
+        keep = max(self.settings.market_max_candles_per_timeframe, self.settings.market_backfill_candles)
+        return prune_candles(session, keep=keep)
+
+    def _heartbeat(self, session: Session, report: PassReport) -> None:
+        first_error = next(iter(report.errors.items()), None)
+        repo.write_heartbeat(
+            session,
+            instance_id=self.instance_id, started_at=self.started_at, cycle=self.cycle,
+            last_cycle_ms=int(report.duration_s * 1000), items=report.ok,
+            errors=len(report.errors),
+            last_error=f"{first_error[0]}: {first_error[1]}" if first_error else None,
+            details={
+                "source": self.source.source_name, "symbols": report.symbols,
+                "stale": len(report.stale), "candles_written": report.candles_written,
+                "backfills": report.backfills, "pruned": report.pruned,
+            },
+        )
+
+    def _write_failed_heartbeat(self, exc: BaseException, started: float) -> None:
+        try:
+            with unit_of_work(self.sessions) as session:
+                repo.write_heartbeat(
+                    session, instance_id=self.instance_id, started_at=self.started_at,
+                    cycle=self.cycle, last_cycle_ms=int((time.monotonic() - started) * 1000),
+                    items=0, errors=1, last_error=f"pass failed: {exc.__class__.__name__}: {exc}",
+                    details={"source": self.source.source_name},
+                )
+        except Exception:  # the database itself may be what failed; the runner logs the cause
+            log.debug("could not record the failed pass in the heartbeat", exc_info=True)

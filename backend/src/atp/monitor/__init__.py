@@ -1,0 +1,1 @@
+"""The signal monitor: one leader evaluates the watchlist, records every decision, emits once."""

@@ -1,0 +1,202 @@
+"""Global blockers: conditions that stop all alerts or trades, loud when they appear and clear.
+
+Each code is one row in `global_blockers` (`active` flips). The monitor leader recomputes the codes
+it can observe every tick; a code it could not observe this tick (e.g. data staleness while paused)
+keeps its stored state. Transitions are logged once:
+    [GLOBAL_BLOCKER] <CODE>: <explanation>
+    [GLOBAL_BLOCKER] <CODE>: cleared (was: <explanation>)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from atp.alerts.gating import telegram_status
+from atp.monitor.switches import load_switches
+from atp.ops.models import GlobalBlocker, ServiceHeartbeat
+from atp.settings import Settings
+from atp.watchlist.models import WatchlistItem
+
+log = logging.getLogger(__name__)
+SOURCE = "monitor"
+
+
+class BlockerCode(StrEnum):
+    NO_ALERT_SYMBOLS = "NO_ALERT_SYMBOLS"
+    TELEGRAM_NOT_CONFIGURED = "TELEGRAM_NOT_CONFIGURED"
+    MARKET_DATA_STALE_ALL = "MARKET_DATA_STALE_ALL"
+    KILL_SWITCH_ON = "KILL_SWITCH_ON"
+    EXCHANGE_AUTH_FAILING = "EXCHANGE_AUTH_FAILING"
+    MONITOR_PAUSED = "MONITOR_PAUSED"
+    MONITOR_DISABLED = "MONITOR_DISABLED"
+    TRADING_SETTINGS_UNREADABLE = "TRADING_SETTINGS_UNREADABLE"
+
+
+@dataclass(frozen=True)
+class Transition:
+    code: str
+    appeared: bool
+    message: str
+
+
+def sync_blockers(
+    session: Session,
+    *,
+    observed: Mapping[str, str | None],
+    now: datetime,
+) -> list[Transition]:
+    """Store the observed state (code -> explanation if active, None if clear); flush only.
+
+    Returns (and logs) the transitions. Codes not in `observed` are left untouched.
+    """
+    rows = {
+        row.code: row
+        for row in session.scalars(select(GlobalBlocker).where(GlobalBlocker.code.in_(observed)))
+    }
+    transitions: list[Transition] = []
+    for code, explanation in observed.items():
+        row = rows.get(code)
+        if explanation is not None:
+            if row is None:
+                row = GlobalBlocker(code=code, source=SOURCE, active=False, message="", since=now)
+                session.add(row)
+            if not row.active:
+                row.active, row.since, row.cleared_at = True, now, None
+                transitions.append(Transition(code, True, explanation))
+            row.message = explanation[:1000]
+            row.updated_at = now
+        elif row is not None and row.active:
+            row.active, row.cleared_at, row.updated_at = False, now, now
+            transitions.append(Transition(code, False, row.message))
+    session.flush()
+    for t in transitions:
+        if t.appeared:
+            log.warning("[GLOBAL_BLOCKER] %s: %s", t.code, t.message)
+        else:
+            log.warning("[GLOBAL_BLOCKER] %s: cleared (was: %s)", t.code, t.message)
+    return transitions
+
+
+def active_blockers(session: Session) -> list[GlobalBlocker]:
+    """What health and audit query: every active blocker, oldest first."""
+    return list(
+        session.scalars(
+            select(GlobalBlocker)
+            .where(GlobalBlocker.active.is_(True))
+            .order_by(GlobalBlocker.since)
+        )
+    )
+
+
+def log_still_active(session: Session) -> None:
+    """On taking leadership, repeat the blockers a previous leader left active (once)."""
+    for row in active_blockers(session):
+        log.warning("[GLOBAL_BLOCKER] %s: %s (still active)", row.code, row.message)
+
+
+# --- exchange authentication hook -------------------------------------------------------------
+# The monitor has no private exchange client. The exchange sync process (orders issue) owns the
+# authenticated calls; it reports the outcome in its heartbeat row:
+#     service_heartbeats(service='ExchangeSyncService').details = {"exchange_auth": "ok"}
+#     or {"exchange_auth": "failing", "exchange_auth_error": "40101 ..."}
+# The monitor turns a "failing" report from the freshest sync heartbeat into
+# EXCHANGE_AUTH_FAILING. No sync heartbeat at all means "not observed" (not a blocker).
+EXCHANGE_SYNC_SERVICE = "ExchangeSyncService"
+
+
+def exchange_auth_problem(session: Session) -> tuple[bool, str | None]:
+    """(observed, explanation-if-failing) from the exchange sync heartbeat."""
+    row = session.scalars(
+        select(ServiceHeartbeat)
+        .where(ServiceHeartbeat.service == EXCHANGE_SYNC_SERVICE)
+        .order_by(ServiceHeartbeat.beat_at.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return False, None
+    details: dict[str, Any] = row.details or {}
+    if details.get("exchange_auth") == "failing":
+        error = str(details.get("exchange_auth_error") or "unknown error")
+        return True, f"exchange authentication failing ({error}); no order can be placed"
+    return True, None
+
+
+def observe(
+    session: Session,
+    settings: Settings,
+    *,
+    paused: bool,
+    disabled: bool,
+    alert_symbols: int | None,
+    stale_symbols: int | None,
+) -> dict[str, str | None]:
+    """The monitor's view of every blocker it can observe now (None = clear).
+
+    `alert_symbols` / `stale_symbols` come from the cycle; None means "not evaluated this tick"
+    (paused or disabled), which leaves MARKET_DATA_STALE_ALL as it was.
+    """
+    observed: dict[str, str | None] = {
+        BlockerCode.MONITOR_DISABLED: (
+            "DEBUG_DISABLE_SIGNAL_MONITOR=1: the monitor process is alive but idle; "
+            "no symbol is evaluated, no alert is sent"
+            if disabled
+            else None
+        ),
+        BlockerCode.MONITOR_PAUSED: (
+            "the signal monitor is paused (MONITOR_PAUSED=true); no alert is sent until "
+            "POST /api/control/start-signal-monitor"
+            if paused
+            else None
+        ),
+    }
+    switches = load_switches(session)
+    observed[BlockerCode.KILL_SWITCH_ON] = (
+        "KILL_SWITCH is ON: no new entry order is placed (alerts still go out)"
+        if switches.kill_switch
+        else None
+    )
+    observed[BlockerCode.TRADING_SETTINGS_UNREADABLE] = "; ".join(switches.problems) or None
+    status = telegram_status(settings, session)
+    observed[BlockerCode.TELEGRAM_NOT_CONFIGURED] = (
+        None
+        if status.enabled
+        else f"Telegram is not enabled (reasons={','.join(status.reasons)}); "
+        f"alerts go to the {status.notifier_kind} notifier"
+    )
+    auth_observed, auth_problem = exchange_auth_problem(session)
+    if auth_observed:
+        observed[BlockerCode.EXCHANGE_AUTH_FAILING] = auth_problem
+    if alert_symbols is None:
+        alert_symbols = count_alert_symbols(session)
+    observed[BlockerCode.NO_ALERT_SYMBOLS] = (
+        "no watchlist symbol has alert_enabled=true; nothing is evaluated"
+        if alert_symbols == 0
+        else None
+    )
+    if stale_symbols is not None and alert_symbols:
+        observed[BlockerCode.MARKET_DATA_STALE_ALL] = (
+            f"market data is stale for all {alert_symbols} alert-enabled symbols; "
+            "no decision is made (is `atp market` running?)"
+            if stale_symbols >= alert_symbols
+            else None
+        )
+    return observed
+
+
+def count_alert_symbols(session: Session) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(WatchlistItem)
+            .where(WatchlistItem.alert_enabled.is_(True), WatchlistItem.is_deleted.is_(False))
+        )
+        or 0
+    )

@@ -1,0 +1,191 @@
+"""Everything one cycle needs, read in batch: one query per table (candles: one per timeframe).
+
+500 symbols must evaluate in well under a second, so nothing here runs a query per symbol.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atp.core.candles import CandleArrays
+from atp.core.presets import PresetParams
+from atp.core.strategy import required_candles
+from atp.core.timeframes import duration_ms, parse_timeframe
+from atp.market.freshness import Freshness, fetch_limit_s, load_freshness
+from atp.market.models import MarketPrice
+from atp.monitor import sources
+from atp.monitor.throttle_state import HASHED_FIELDS, ThrottleMemory, load_memory
+from atp.signals.models import WatchlistSignalState
+from atp.watchlist.models import WatchlistItem
+
+
+@dataclass(frozen=True)
+class WatchItem:
+    """The watchlist fields the monitor uses, detached from the ORM session."""
+
+    symbol: str
+    buy_alert_enabled: bool
+    sell_alert_enabled: bool
+    trade_enabled: bool
+    trade_amount_usd: Decimal | None
+    min_price_change_pct: Decimal | None
+    alert_cooldown_minutes: Decimal | None
+    config: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: WatchlistItem) -> WatchItem:
+        return cls(
+            symbol=row.symbol,
+            buy_alert_enabled=row.buy_alert_enabled,
+            sell_alert_enabled=row.sell_alert_enabled,
+            trade_enabled=row.trade_enabled,
+            trade_amount_usd=row.trade_amount_usd,
+            min_price_change_pct=row.min_price_change_pct,
+            alert_cooldown_minutes=row.alert_cooldown_minutes,
+            config={name: getattr(row, name) for name in HASHED_FIELDS},
+        )
+
+
+@dataclass(frozen=True)
+class PreviousState:
+    last_alert_at_utc: datetime | None
+    last_trade_at_utc: datetime | None
+    ledger_reasons: dict[str, str]
+
+
+@dataclass
+class SymbolInput:
+    item: WatchItem
+    strategy_key: str | None = None
+    preset_version: int | None = None
+    params: PresetParams | None = None
+    preset_error: str | None = None
+    candles: dict[str, CandleArrays] = field(default_factory=dict)
+    freshness: Freshness | None = None
+    price: Decimal | None = None
+    throttle_rows: list[ThrottleMemory] = field(default_factory=list)  # every strategy key
+    memory: dict[str, ThrottleMemory] = field(default_factory=dict)  # side -> current key's row
+    previous: PreviousState | None = None
+
+    def select_memory(self) -> None:
+        """Point `memory` at the rows of the current strategy key (after any reset)."""
+        self.memory = {m.side: m for m in self.throttle_rows if m.strategy_key == self.strategy_key}
+
+
+def load_watchlist(session: Session, symbols: Sequence[str] | None = None) -> list[WatchlistItem]:
+    """Alert-enabled, not deleted rows (or exactly `symbols`, for the dry run)."""
+    stmt = select(WatchlistItem).where(WatchlistItem.is_deleted.is_(False))
+    if symbols is None:
+        stmt = stmt.where(WatchlistItem.alert_enabled.is_(True))
+    else:
+        stmt = stmt.where(WatchlistItem.symbol.in_(list(symbols)))
+    return list(session.scalars(stmt.order_by(WatchlistItem.symbol)))
+
+
+def load_inputs(
+    session: Session, rows: Sequence[WatchlistItem], *, now: datetime, candle_limit: int
+) -> list[SymbolInput]:
+    inputs = {row.symbol: SymbolInput(item=WatchItem.from_row(row)) for row in rows}
+    if not inputs:
+        return []
+    _attach_presets(session, rows, inputs)
+    _attach_market(session, inputs, now=now, candle_limit=candle_limit)
+    _attach_memory(session, inputs)
+    _attach_previous(session, inputs)
+    return list(inputs.values())
+
+
+def _attach_presets(
+    session: Session, rows: Sequence[WatchlistItem], inputs: dict[str, SymbolInput]
+) -> None:
+    resolved, errors = sources.resolve_presets(session, rows)
+    for symbol, inp in inputs.items():
+        preset = resolved.get(symbol)
+        if preset is None:
+            inp.preset_error = errors.get(symbol, "preset could not be resolved")
+            continue
+        inp.strategy_key, inp.preset_version, inp.params = preset.key, preset.version, preset.params
+
+
+def _attach_market(
+    session: Session, inputs: dict[str, SymbolInput], *, now: datetime, candle_limit: int
+) -> None:
+    by_timeframe: dict[str, list[SymbolInput]] = defaultdict(list)
+    for inp in inputs.values():
+        if inp.params is not None:
+            by_timeframe[inp.params.timeframe].append(inp)
+    prices = _ticker_prices(session, inputs)
+    now_ms = int(now.timestamp() * 1000)
+    for timeframe, group in by_timeframe.items():
+        symbols = [inp.item.symbol for inp in group]
+        limit = max(
+            candle_limit, *(required_candles(inp.params) + 2 for inp in group if inp.params)
+        )
+        candles = sources.load_candles(session, symbols, timeframe, limit)
+        freshness = load_freshness(session, symbols, timeframe, now)
+        price_age_limit = fetch_limit_s(timeframe)
+        for inp in group:
+            series = completed_candles(candles.get(inp.item.symbol), timeframe, now_ms)
+            inp.candles = {timeframe: series}
+            inp.freshness = freshness.get(inp.item.symbol)
+            inp.price = _price(prices.get(inp.item.symbol), series, now, price_age_limit)
+
+
+def completed_candles(series: CandleArrays | None, timeframe: str, now_ms: int) -> CandleArrays:
+    """Drop the candle still in progress: strategies decide on completed candles only."""
+    if series is None or len(series) == 0:
+        return CandleArrays.empty()
+    step = duration_ms(parse_timeframe(timeframe))
+    if int(series.open_time[-1]) + step <= now_ms:
+        return series
+    return CandleArrays(
+        series.open_time[:-1],
+        series.open[:-1],
+        series.high[:-1],
+        series.low[:-1],
+        series.close[:-1],
+        series.volume[:-1],
+    )
+
+
+def _ticker_prices(session: Session, inputs: dict[str, SymbolInput]) -> dict[str, MarketPrice]:
+    rows = session.scalars(select(MarketPrice).where(MarketPrice.symbol.in_(list(inputs))))
+    return {row.symbol: row for row in rows}
+
+
+def _price(
+    ticker: MarketPrice | None, series: CandleArrays, now: datetime, max_age_s: float
+) -> Decimal | None:
+    """The latest traded price if the ticker is fresh, else the last completed close."""
+    if ticker is not None and ticker.last is not None and ticker.last > 0:
+        if (now - ticker.fetched_at).total_seconds() <= max_age_s:
+            return Decimal(ticker.last)
+    if len(series):
+        return Decimal(repr(float(series.close[-1])))
+    return None
+
+
+def _attach_memory(session: Session, inputs: dict[str, SymbolInput]) -> None:
+    for (symbol, _key, _side), memory in load_memory(session, inputs).items():
+        inputs[symbol].throttle_rows.append(memory)
+    for inp in inputs.values():
+        inp.select_memory()
+
+
+def _attach_previous(session: Session, inputs: dict[str, SymbolInput]) -> None:
+    state = WatchlistSignalState
+    rows = session.execute(
+        select(
+            state.symbol, state.last_alert_at_utc, state.last_trade_at_utc, state.ledger_reasons
+        ).where(state.symbol.in_(list(inputs)))
+    )
+    for symbol, last_alert, last_trade, ledger in rows:
+        inputs[symbol].previous = PreviousState(last_alert, last_trade, dict(ledger or {}))
