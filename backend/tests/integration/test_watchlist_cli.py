@@ -94,6 +94,8 @@ def test_bad_input_exits_non_zero_and_changes_nothing(
         (("watchlist", "set", "XRP_USDT", "alert_enabled=yes"), "not on the watchlist"),
         (("watchlist", "set", "BTC_USDT", "novalue"), "key=value"),
         (("watchlist", "restore", "BTC_USDT"), "not deleted"),
+        (("watchlist", "set", "BTC_USDT", 'overrides={"rsi_buy_belw": 40}'), "overrides"),
+        (("watchlist", "set", "BTC_USDT", "overrides=[1]"), "JSON object"),
     ]
     for args, reason in cases:
         code, out = run(settings, *args)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from atp.db.base import utcnow
 from atp.ops.config_trail import ChangeSource, record_change
 from atp.signals.models import StrategyPreset
+from atp.signals.presets import validate_overrides
 from atp.watchlist.fields import InvalidValueError, normalise_symbol, parse_field
 from atp.watchlist.models import WatchlistItem
 
@@ -179,6 +180,12 @@ def _parse_all(session: Session, values: Mapping[str, str]) -> dict[str, Any]:
             parsed[name] = parse_field(name, raw)
         except InvalidValueError as exc:
             raise WatchlistError(str(exc)) from None
+    overrides = parsed.get("overrides")
+    if overrides is not None:
+        try:
+            validate_overrides(overrides)
+        except ValueError as exc:
+            raise WatchlistError(f"overrides: {exc}") from None
     preset = parsed.get("preset")
     if preset is not None and not _preset_exists(session, preset):
         raise WatchlistError(f"preset: unknown preset {preset!r} (see `atp presets list`)")
