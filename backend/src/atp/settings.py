@@ -53,7 +53,9 @@ class Settings(BaseSettings):
     )
     # market data area (atp.market, atp.adapters.cryptocom): updater cadence, candle history,
     # exchange client limits and the offline replay feed. See docs/market-data.md.
-    market_interval_seconds: float = Field(default=30.0, gt=0, validation_alias="MARKET_INTERVAL_SECONDS")
+    market_interval_seconds: float = Field(
+        default=30.0, gt=0, validation_alias="MARKET_INTERVAL_SECONDS"
+    )
     market_extra_symbols: str = Field(default="", validation_alias="MARKET_EXTRA_SYMBOLS")
     market_timeframes: str = Field(default="5m,1h,1D", validation_alias="MARKET_TIMEFRAMES")
     market_backfill_candles: int = Field(
@@ -71,7 +73,9 @@ class Settings(BaseSettings):
     market_http_timeout_seconds: float = Field(
         default=10.0, gt=0, validation_alias="MARKET_HTTP_TIMEOUT_SECONDS"
     )
-    market_http_attempts: int = Field(default=4, ge=1, le=10, validation_alias="MARKET_HTTP_ATTEMPTS")
+    market_http_attempts: int = Field(
+        default=4, ge=1, le=10, validation_alias="MARKET_HTTP_ATTEMPTS"
+    )
     market_retry_base_delay_seconds: float = Field(
         default=0.25, ge=0, validation_alias="MARKET_RETRY_BASE_DELAY_SECONDS"
     )
@@ -159,7 +163,9 @@ class Settings(BaseSettings):
     telegram_alert_max_age_seconds: float = Field(
         default=600.0, gt=0, validation_alias="TELEGRAM_ALERT_MAX_AGE_SECONDS"
     )
-    telegram_retention_days: int = Field(default=90, ge=1, validation_alias="TELEGRAM_RETENTION_DAYS")
+    telegram_retention_days: int = Field(
+        default=90, ge=1, validation_alias="TELEGRAM_RETENTION_DAYS"
+    )
     telegram_daily_summary_time: str = Field(
         default="08:00", validation_alias="TELEGRAM_DAILY_SUMMARY_TIME"
     )
@@ -185,6 +191,12 @@ class Settings(BaseSettings):
     api_host: str = Field(default="127.0.0.1", validation_alias="API_HOST")
     api_port: int = Field(default=8002, ge=1, le=65535, validation_alias="API_PORT")
     api_workers: int = Field(default=2, ge=1, le=16, validation_alias="API_WORKERS")
+
+    @field_validator("monitor_instance_id", mode="after")
+    @classmethod
+    def _instance_id_or_default(cls, value: str) -> str:
+        # An empty MONITOR_INSTANCE_ID= line in runtime.env means "use hostname:pid".
+        return value.strip() or _default_instance_id()
 
     @field_validator("database_url", mode="after")
     @classmethod

@@ -102,7 +102,12 @@ class FakeTelegram:
 
     # --- test hooks -----------------------------------------------------------------------------
     def fail_next(
-        self, method: str, status: int, description: str, parameters: Json | None = None, count: int = 1
+        self,
+        method: str,
+        status: int,
+        description: str,
+        parameters: Json | None = None,
+        count: int = 1,
     ) -> None:
         with self._cond:
             for _ in range(count):
@@ -110,7 +115,9 @@ class FakeTelegram:
                     Fault(status, description, parameters)
                 )
 
-    def slow_next(self, method: str, delay: float, *, deliver: bool = False, count: int = 1) -> None:
+    def slow_next(
+        self, method: str, delay: float, *, deliver: bool = False, count: int = 1
+    ) -> None:
         """Answer late. Without `deliver`, the message is dropped (504) after the delay."""
         status = 0 if deliver else 504
         with self._cond:
@@ -133,13 +140,20 @@ class FakeTelegram:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return self._push({"message": self._incoming(chat_id, user_id, message)})
 
-    def push_callback(self, chat_id: int, message_id: int, data: str, user_id: int | None = None) -> int:
+    def push_callback(
+        self, chat_id: int, message_id: int, data: str, user_id: int | None = None
+    ) -> int:
         user = self._user(user_id or chat_id)
         message = self._incoming(chat_id, user_id, {"text": "menu"})
         message["message_id"] = message_id
         message["from"] = self._bot_user()
-        query = {"id": f"cb{self._next_update_id}", "from": user, "chat_instance": "1",
-                 "message": message, "data": data}
+        query = {
+            "id": f"cb{self._next_update_id}",
+            "from": user,
+            "chat_instance": "1",
+            "message": message,
+            "data": data,
+        }
         return self._push({"callback_query": query})
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
@@ -202,16 +216,22 @@ class FakeTelegram:
             return None
         kind = chaos.rng.choice(chaos.kinds)
         if kind == "429":
-            return Fault(429, f"Too Many Requests: retry after {chaos.retry_after}",
-                         {"retry_after": chaos.retry_after})
+            return Fault(
+                429,
+                f"Too Many Requests: retry after {chaos.retry_after}",
+                {"retry_after": chaos.retry_after},
+            )
         if kind == "5xx":
             return Fault(chaos.rng.choice([500, 502]), "Internal Server Error")
         return Fault(504, "Gateway Timeout", None, chaos.slow_delay)
 
     # --- methods -----------------------------------------------------------------------------------
     def get_me(self, _params: Json) -> Json:
-        return self._bot_user() | {"can_join_groups": True, "can_read_all_group_messages": False,
-                                   "supports_inline_queries": False}
+        return self._bot_user() | {
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     def send_message(self, params: Json) -> Json:
         chat_id = _required(params, "chat_id")
@@ -219,9 +239,15 @@ class FakeTelegram:
         with self._cond:
             message_id = self._next_message_id.get(chat_id, 0) + 1
             self._next_message_id[chat_id] = message_id
-            record = {"message_id": message_id, "chat_id": chat_id, "text": text,
-                      "raw": params.get("text"), "parse_mode": params.get("parse_mode"),
-                      "t": time.monotonic(), "reply_markup": params.get("reply_markup")}
+            record = {
+                "message_id": message_id,
+                "chat_id": chat_id,
+                "text": text,
+                "raw": params.get("text"),
+                "parse_mode": params.get("parse_mode"),
+                "t": time.monotonic(),
+                "reply_markup": params.get("reply_markup"),
+            }
             self.delivered.setdefault(chat_id, []).append(record)
         return self._message(chat_id, message_id, text)
 
@@ -233,7 +259,9 @@ class FakeTelegram:
             found = [m for m in self.delivered.get(chat_id, []) if m["message_id"] == message_id]
             if not found:
                 raise ApiError(400, "Bad Request: message to edit not found")
-            if found[0]["text"] == text and found[0].get("reply_markup") == params.get("reply_markup"):
+            if found[0]["text"] == text and found[0].get("reply_markup") == params.get(
+                "reply_markup"
+            ):
                 raise ApiError(400, "Bad Request: message is not modified")
             found[0].update(text=text, reply_markup=params.get("reply_markup"))
         return self._message(chat_id, message_id, text)
@@ -249,7 +277,10 @@ class FakeTelegram:
         if not isinstance(commands, list) or len(commands) > 100:
             raise ApiError(400, "Bad Request: commands must be a list of at most 100 items")
         for item in commands:
-            if not (1 <= len(item.get("command", "")) <= 32 and 1 <= len(item.get("description", "")) <= 256):
+            if not (
+                1 <= len(item.get("command", "")) <= 32
+                and 1 <= len(item.get("description", "")) <= 256
+            ):
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
         with self._cond:
             self.commands = commands
@@ -280,8 +311,11 @@ class FakeTelegram:
                     return []
                 self._cond.wait(remaining)
                 if self._poll_generation != generation:
-                    raise ApiError(409, "Conflict: terminated by other getUpdates request; "
-                                        "make sure that only one bot instance is running")
+                    raise ApiError(
+                        409,
+                        "Conflict: terminated by other getUpdates request; "
+                        "make sure that only one bot instance is running",
+                    )
 
     # --- helpers -----------------------------------------------------------------------------------
     def _visible_text(self, params: Json) -> str:
@@ -298,12 +332,21 @@ class FakeTelegram:
         return text
 
     def _bot_user(self) -> Json:
-        return {"id": int(self.token.split(":")[0]), "is_bot": True, "first_name": "ATP test",
-                "username": self.username}
+        return {
+            "id": int(self.token.split(":")[0]),
+            "is_bot": True,
+            "first_name": "ATP test",
+            "username": self.username,
+        }
 
     def _message(self, chat_id: str, message_id: int, text: str) -> Json:
-        return {"message_id": message_id, "date": int(time.time()), "chat": _chat(chat_id),
-                "from": self._bot_user(), "text": text}
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": _chat(chat_id),
+            "from": self._bot_user(),
+            "text": text,
+        }
 
     def _user(self, user_id: int) -> Json:
         return {"id": user_id, "is_bot": False, "first_name": "Operator"}
@@ -312,8 +355,12 @@ class FakeTelegram:
         with self._cond:
             message_id = self._next_message_id.get(str(chat_id), 0) + 1
             self._next_message_id[str(chat_id)] = message_id
-        return {"message_id": message_id, "date": int(time.time()), "chat": _chat(str(chat_id)),
-                "from": self._user(user_id or chat_id)} | fields
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": _chat(str(chat_id)),
+            "from": self._user(user_id or chat_id),
+        } | fields
 
     def _push(self, update: Json) -> int:
         with self._cond:

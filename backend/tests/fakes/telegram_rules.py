@@ -15,8 +15,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 SUPPORTED_TAGS = {
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
-    "a", "code", "pre", "blockquote", "tg-emoji",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "span",
+    "tg-spoiler",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "tg-emoji",
 }
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)\s*>")
 _ENTITY = re.compile(r"&(lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);")
@@ -36,7 +50,9 @@ def parse_html(text: str) -> str:
         if char == "<":
             match = _TAG.match(text, i)
             if match is None:
-                raise EntityParseError(f"Unexpected character '<' at byte offset {_offset(text, i)}")
+                raise EntityParseError(
+                    f"Unexpected character '<' at byte offset {_offset(text, i)}"
+                )
             closing, name = match.group(1) == "/", match.group(2).lower()
             if name not in SUPPORTED_TAGS:
                 raise EntityParseError(

@@ -60,12 +60,17 @@ def telegram_worker(
     timeout: float = 2.0,
     **overrides: object,
 ) -> SenderWorker:
-    notifier = TelegramNotifier(settings.telegram_bot_token, settings.telegram_api_base_url, timeout=timeout)
+    notifier = TelegramNotifier(
+        settings.telegram_bot_token, settings.telegram_api_base_url, timeout=timeout
+    )
     return SenderWorker(sessions, settings, notifier, replace(config, **overrides))  # type: ignore[arg-type]
 
 
 def enqueue(
-    sessions: sessionmaker[Session], chat_id: str | None, texts: list[str], kind: str = MessageKind.ALERT
+    sessions: sessionmaker[Session],
+    chat_id: str | None,
+    texts: list[str],
+    kind: str = MessageKind.ALERT,
 ) -> list[int]:
     ids = []
     with sessions.begin() as session:

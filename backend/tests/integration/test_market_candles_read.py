@@ -81,4 +81,6 @@ def test_load_candles_500_symbols_x_300_is_fast_on_postgres(db_url: str, session
             timings.append(time.perf_counter() - started)
     assert all(len(a) == 300 for a in arrays.values()) and len(arrays) == 500
     assert arrays["S001_USDT"].close[-1] == pytest.approx(100.5 + 400 * 0.01)
-    assert min(timings) < 0.3, timings
+    # Target on an idle 2-core host: ~0.25 s (see docs/performance.md). The bound is generous
+    # because CI shares the CPU with other jobs; it still catches an O(rows) Python loop.
+    assert min(timings) < 1.0, timings

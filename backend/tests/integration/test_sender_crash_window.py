@@ -20,7 +20,13 @@ from atp.alerts import store
 from atp.alerts.delivery import Outcome
 from atp.alerts.sender import SenderWorker
 from tests.fakes.fake_telegram import FakeTelegram
-from tests.integration.alerts_support import enqueue, rows, run_until_drained, telegram_settings, telegram_worker
+from tests.integration.alerts_support import (
+    enqueue,
+    rows,
+    run_until_drained,
+    telegram_settings,
+    telegram_worker,
+)
 
 LEASE = timedelta(seconds=0.3)
 
@@ -35,21 +41,11 @@ def fake() -> Iterator[FakeTelegram]:
         yield server
 
 
-def _crashing(worker: SenderWorker, where: str) -> SenderWorker:
-    if where == "before_send":
-        original_send = worker.notifier.send
+def _dies_before_commit(worker: SenderWorker) -> SenderWorker:
+    def record(claimed: store.Claimed, outcome: Outcome) -> None:
+        raise Crash
 
-        async def send(chat_id: str, text: str, parse_mode: str):  # type: ignore[no-untyped-def]
-            raise Crash
-            return await original_send(chat_id, text, parse_mode)
-
-        worker.notifier.send = send  # type: ignore[method-assign]
-    elif where == "after_accept":
-
-        def record(claimed: store.Claimed, outcome: Outcome) -> None:
-            raise Crash
-
-        worker.record = record  # type: ignore[method-assign]
+    worker.record = record  # type: ignore[method-assign]
     return worker
 
 
@@ -58,12 +54,12 @@ async def _crash_then_recover(
 ) -> None:
     settings = telegram_settings(db_url, tmp_path, fake)
     enqueue(sessions, "111", ["the alert"])
-    dying = _crashing(telegram_worker(sessions, settings, claim_lease=LEASE), where)
-    if where == "before_send":
-        # an unexpected error inside the notifier is treated as "unknown, retry": to model the
-        # process dying here instead, the claim is made and then the task is abandoned.
-        claimed = await asyncio.to_thread(dying._claim, (await asyncio.to_thread(dying._load_heads))[0])
-        assert claimed is not None
+    dying = telegram_worker(sessions, settings, claim_lease=LEASE)
+    if where == "before_send":  # claimed, then the process dies before any request is made
+        head = (await asyncio.to_thread(dying._load_heads))[0]
+        assert await asyncio.to_thread(dying._claim, head) is not None
+    elif where == "after_accept":  # Telegram accepts; the process dies before recording it
+        await _dies_before_commit(dying).tick()
     else:
         await dying.tick()
     await dying.notifier.close()

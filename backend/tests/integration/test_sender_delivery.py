@@ -32,7 +32,9 @@ def fake() -> Iterator[FakeTelegram]:
         yield server
 
 
-def _worker(sessions: sessionmaker[Session], db_url: str, tmp_path: Path, fake: FakeTelegram, **kw: object):  # type: ignore[no-untyped-def]
+def _worker(
+    sessions: sessionmaker[Session], db_url: str, tmp_path: Path, fake: FakeTelegram, **kw: object
+):  # type: ignore[no-untyped-def]
     return telegram_worker(sessions, telegram_settings(db_url, tmp_path, fake), **kw)
 
 
@@ -123,7 +125,7 @@ async def test_permanent_refusal_is_failed_with_reason_and_the_chat_goes_on(
 async def test_old_alerts_expire_instead_of_being_sent_late(
     sessions: sessionmaker[Session], db_url: str, tmp_path: Path, fake: FakeTelegram
 ) -> None:
-    stale_id, fresh_id = enqueue(sessions, "111", ["stale", "fresh"])
+    stale_id, _fresh_id = enqueue(sessions, "111", ["stale", "fresh"])
     with sessions.begin() as session:
         session.execute(
             update(TelegramMessage)

@@ -48,7 +48,11 @@ async def test_200_alerts_3_chats_30_percent_faults_exactly_once_in_order_paced(
             assert fake.texts(chat) == visible, f"chat {chat}: not exactly once / not in order"
         statuses = Counter(c.status for c in fake.calls_of("sendMessage"))
         assert statuses[200] == 200
-        assert statuses[429] > 5 and statuses[500] + statuses[502] > 5 and statuses[0] + statuses[504] > 5
+        assert (
+            statuses[429] > 5
+            and statuses[500] + statuses[502] > 5
+            and statuses[0] + statuses[504] > 5
+        )
         violations = pacing_violations(
             fake.sends(),
             per_chat_interval=FAST_LIMITS.per_chat_interval,
@@ -60,6 +64,8 @@ async def test_200_alerts_3_chats_30_percent_faults_exactly_once_in_order_paced(
         assert violations == []
     ledger = rows(sessions)
     assert len(ledger) == 200 and {r.status for r in ledger} == {"SENT"}
-    delivered_ids = {(m["chat_id"], m["message_id"]) for chat in CHATS for m in fake.delivered[chat]}
+    delivered_ids = {
+        (m["chat_id"], m["message_id"]) for chat in CHATS for m in fake.delivered[chat]
+    }
     assert {(r.chat_id, r.telegram_message_id) for r in ledger} == delivered_ids
     print(f"200 alerts with faults drained in {elapsed:.2f}s; calls={dict(statuses)}")

@@ -10,7 +10,13 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.fakes.fake_telegram import FakeTelegram
-from tests.integration.alerts_support import enqueue, rows, run_until_drained, telegram_settings, telegram_worker
+from tests.integration.alerts_support import (
+    enqueue,
+    rows,
+    run_until_drained,
+    telegram_settings,
+    telegram_worker,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 
 from atp.alerts.delivery import Delivered, Failed, Retry, RetryPolicy, attempt, prepare_text
 from atp.alerts.notifier import (
@@ -32,7 +40,11 @@ def test_retry_after_int_or_timedelta(retry_after: int | timedelta) -> None:
 @pytest.mark.parametrize(
     ("exc", "kind", "reason"),
     [
-        (BadRequest("Can't parse entities: unsupported start tag"), ParseEntitiesError, "TELEGRAM_PARSE_ERROR"),
+        (
+            BadRequest("Can't parse entities: unsupported start tag"),
+            ParseEntitiesError,
+            "TELEGRAM_PARSE_ERROR",
+        ),
         (BadRequest("Message is too long"), PermanentError, "TELEGRAM_MESSAGE_TOO_LONG"),
         (BadRequest("Chat not found"), PermanentError, "TELEGRAM_BAD_REQUEST"),
         (Forbidden("bot was blocked by the user"), PermanentError, "TELEGRAM_FORBIDDEN"),
@@ -67,7 +79,9 @@ class _Raising:
         raise self.exc
 
 
-POLICY = RetryPolicy(max_attempts=3, backoff_base=1.0, backoff_max=10.0, retry_after_scale=0.5, jitter=0.0)
+POLICY = RetryPolicy(
+    max_attempts=3, backoff_base=1.0, backoff_max=10.0, retry_after_scale=0.5, jitter=0.0
+)
 
 
 async def test_outcomes() -> None:
@@ -79,7 +93,9 @@ async def test_outcomes() -> None:
     assert isinstance(again, Failed)  # plain text is retried once only
     transient = await attempt(_Raising(TransientError("502")), "1", "x", "HTML", 2, POLICY)
     assert isinstance(transient, Retry) and transient.delay == 2.0  # base * 2^(attempts-1)
-    exhausted = await attempt(_Raising(TransientError("502", "TELEGRAM_TIMEOUT")), "1", "x", "HTML", 3, POLICY)
+    exhausted = await attempt(
+        _Raising(TransientError("502", "TELEGRAM_TIMEOUT")), "1", "x", "HTML", 3, POLICY
+    )
     assert exhausted == Failed("TELEGRAM_TIMEOUT_RETRIES_EXHAUSTED", "3 attempts; last: 502")
     unknown = await attempt(_Raising(RuntimeError("boom")), "1", "x", "HTML", 1, POLICY)
     assert isinstance(unknown, Retry)  # we cannot know whether it arrived: never lose it
@@ -93,7 +109,7 @@ async def test_console_notifier_prints_plain_text(capsys: pytest.CaptureFixture[
 
 
 def test_prepare_text_notes_trimming_and_plain_mode() -> None:
-    text, note = prepare_text("<b>x</b>\n" * 1000, "HTML")
+    _text, note = prepare_text("<b>x</b>\n" * 1000, "HTML")
     assert note == "trimmed from 9000 to 4096 characters"
     plain, plain_note = prepare_text("<b>A&amp;B</b>", "PLAIN")
     assert (plain, plain_note) == ("A&B", None)

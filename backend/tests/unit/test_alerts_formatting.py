@@ -60,7 +60,12 @@ def test_buy_alert_has_every_part_on_its_own_line() -> None:
 
 def test_sell_alert_without_order_plan_says_why() -> None:
     text = format_alert(
-        _alert(side="SELL", order_plan=None, no_order_reason="TRADE_DISABLED", previous_alert_price=None),
+        _alert(
+            side="SELL",
+            order_plan=None,
+            no_order_reason="TRADE_DISABLED",
+            previous_alert_price=None,
+        ),
         "UTC",
     )
     visible = parse_html(text)
@@ -83,16 +88,21 @@ def test_times_are_labelled_and_cross_midnight_shows_the_local_date() -> None:
     assert format_times(late, "Europe/Madrid").endswith("22:30:00 CEST (Europe/Madrid)")
     assert format_times(late, "Not/AZone") == "2026-05-01 20:30:00 UTC"  # never guessed
     with pytest.raises(ValueError, match="naive"):
-        format_times(datetime(2026, 5, 1), "UTC")  # noqa: DTZ001
+        format_times(datetime(2026, 5, 1), "UTC")
 
 
 def test_order_and_protection_messages() -> None:
     filled = parse_html(
         format_order_filled(
-            OrderFilledContent("ETH_USDT", "BUY", Decimal("3000.5"), Decimal("0.02"), "ord-1", AT), "UTC"
+            OrderFilledContent("ETH_USDT", "BUY", Decimal("3000.5"), Decimal("0.02"), "ord-1", AT),
+            "UTC",
         )
     )
-    assert filled.splitlines()[:3] == ["🟢 BUY FILLED ETH_USDT", "0.02 @ $3,000.5 = $60.01", "Order: ord-1"]
+    assert filled.splitlines()[:3] == [
+        "🟢 BUY FILLED ETH_USDT",
+        "0.02 @ $3,000.5 = $60.01",
+        "Order: ord-1",
+    ]
     protection = ProtectionContent(
         "ETH_USDT", "BUY", Decimal("0.02"), "ord-1", AT, Decimal("2900"), Decimal("3300")
     )
@@ -100,8 +110,15 @@ def test_order_and_protection_messages() -> None:
     assert "BUY 0.02: SL 2,900 / TP 3,300" in placed
     failed = parse_html(
         format_protection_failed(
-            ProtectionContent("ETH_USDT", "BUY", Decimal("0.02"), "ord-1", AT,
-                              error="<code 40101> auth & co", reason_code="AUTHENTICATION_ERROR"),
+            ProtectionContent(
+                "ETH_USDT",
+                "BUY",
+                Decimal("0.02"),
+                "ord-1",
+                AT,
+                error="<code 40101> auth & co",
+                reason_code="AUTHENTICATION_ERROR",
+            ),
             "UTC",
         )
     )
@@ -134,10 +151,16 @@ def test_daily_summary_lists_blocked_reasons_orders_and_pnl() -> None:
     indicator=st.text(max_size=20),
     detail=st.text(max_size=30),
 )
-def test_any_input_yields_valid_telegram_html(symbol: str, strategy: str, indicator: str, detail: str) -> None:
+def test_any_input_yields_valid_telegram_html(
+    symbol: str, strategy: str, indicator: str, detail: str
+) -> None:
     text = format_alert(
-        _alert(symbol=symbol, strategy=strategy, indicators={indicator: detail},
-               conditions=[Condition(detail, False, indicator)]),
+        _alert(
+            symbol=symbol,
+            strategy=strategy,
+            indicators={indicator: detail},
+            conditions=[Condition(detail, False, indicator)],
+        ),
         "Asia/Makassar",
     )
     parse_html(text)  # raises like Telegram's "can't parse entities" on any escaping slip

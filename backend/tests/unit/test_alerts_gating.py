@@ -38,7 +38,9 @@ def test_enabled_in_production_with_token_and_chat() -> None:
 
 def test_every_reason_is_reported_at_once() -> None:
     status = telegram_status(
-        _settings(environment="local", telegram_bot_token="", telegram_chat_id="", telegram_enabled=False)
+        _settings(
+            environment="local", telegram_bot_token="", telegram_chat_id="", telegram_enabled=False
+        )
     )
     assert status.reasons == (
         BlockReason.TOKEN_MISSING,
@@ -101,7 +103,11 @@ def test_blocked_is_logged_once_per_state_change_and_never_the_token(
     telegram_status(_settings())
     telegram_status(_settings(environment="dev"))
     lines = [r.getMessage() for r in caplog.records]
-    assert [line.split()[0] for line in lines] == ["[TELEGRAM_BLOCKED]", "[TELEGRAM_UNBLOCKED]", "[TELEGRAM_BLOCKED]"]
+    assert [line.split()[0] for line in lines] == [
+        "[TELEGRAM_BLOCKED]",
+        "[TELEGRAM_UNBLOCKED]",
+        "[TELEGRAM_BLOCKED]",
+    ]
     assert lines[0].startswith("[TELEGRAM_BLOCKED] reason=chat_id_missing")
     assert all(TOKEN not in line and "ABCdef" not in line for line in lines)
     assert TOKEN not in repr(blocked)

@@ -8,7 +8,9 @@ import random
 from atp.alerts.pacing import ChatPacer, PacingLimits, is_group_chat
 from tests.fakes.telegram_rules import SendRecord, pacing_violations
 
-LIMITS = PacingLimits(per_chat_interval=1.0, group_max=20, group_window=60.0, global_max=30, global_window=1.0)
+LIMITS = PacingLimits(
+    per_chat_interval=1.0, group_max=20, group_window=60.0, global_max=30, global_window=1.0
+)
 
 
 def test_production_defaults_are_telegrams_limits() -> None:
@@ -70,7 +72,9 @@ def test_retry_after_holds_only_that_chat() -> None:
 
 def test_simulated_traffic_never_breaks_the_checked_limits() -> None:
     """Random latencies: receipts (between dispatch and completion) always respect the limits."""
-    limits = PacingLimits(per_chat_interval=0.5, group_max=3, group_window=2.0, global_max=4, global_window=0.4)
+    limits = PacingLimits(
+        per_chat_interval=0.5, group_max=3, group_window=2.0, global_max=4, global_window=0.4
+    )
     pacer = ChatPacer(limits)
     rng = random.Random(3)
     chats = ["1", "2", "3", "-9", "-8"]
@@ -88,6 +92,11 @@ def test_simulated_traffic_never_breaks_the_checked_limits() -> None:
                 in_flight[chat] = now + latency
         now += 0.01
     violations = pacing_violations(
-        receipts, per_chat_interval=0.5, group_max=3, group_window=2.0, global_max=4, global_window=0.4
+        receipts,
+        per_chat_interval=0.5,
+        group_max=3,
+        group_window=2.0,
+        global_max=4,
+        global_window=0.4,
     )
     assert violations == []

@@ -34,8 +34,8 @@ class RetryPolicy:
     jitter: float = 0.2
 
     def backoff(self, attempts: int) -> float:
-        delay = min(self.backoff_max, self.backoff_base * 2 ** max(0, attempts - 1))
-        return delay * (1 + random.uniform(-self.jitter, self.jitter))
+        delay = min(self.backoff_max, self.backoff_base * 2.0 ** max(0, attempts - 1))
+        return float(delay * (1 + random.uniform(-self.jitter, self.jitter)))
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,9 @@ class Failed:
 Outcome = Delivered | Retry | Failed
 
 
-def prepare_text(text: str, parse_mode: str, limit: int = TELEGRAM_MAX_TEXT) -> tuple[str, str | None]:
+def prepare_text(
+    text: str, parse_mode: str, limit: int = TELEGRAM_MAX_TEXT
+) -> tuple[str, str | None]:
     """The text to send in `parse_mode` and a ledger note when it had to be trimmed."""
     is_html = parse_mode == "HTML"
     body = text if is_html else to_plain_text(text)
@@ -94,7 +96,9 @@ async def attempt(
     return Delivered(result, note)
 
 
-def _after_error(exc: DeliveryError, parse_mode: str, attempts: int, policy: RetryPolicy) -> Outcome:
+def _after_error(
+    exc: DeliveryError, parse_mode: str, attempts: int, policy: RetryPolicy
+) -> Outcome:
     if isinstance(exc, RateLimited):
         return Retry(exc.retry_after * policy.retry_after_scale, str(exc), hold_chat=True)
     if isinstance(exc, ParseEntitiesError):

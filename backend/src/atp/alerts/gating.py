@@ -32,8 +32,8 @@ _CHAT_ID_SHAPE = re.compile(r"^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,})$")
 
 
 class BlockReason(StrEnum):
-    TOKEN_MISSING = "token_missing"
-    TOKEN_MALFORMED = "token_malformed"
+    TOKEN_MISSING = "token_missing"  # noqa: S105 - a reason code, not a secret
+    TOKEN_MALFORMED = "token_malformed"  # noqa: S105
     CHAT_ID_MISSING = "chat_id_missing"
     CHAT_ID_MALFORMED = "chat_id_malformed"
     ENVIRONMENT_NOT_PRODUCTION = "environment_not_production"

@@ -77,7 +77,9 @@ class Housekeeping:
             if is_blocked:
                 blocked = store.block_pending(session, now, self.status.reason_code or "")
         if expired:
-            log.warning("[ALERT_EXPIRED] %d alert(s) older than %s were not sent", expired, self.max_age)
+            log.warning(
+                "[ALERT_EXPIRED] %d alert(s) older than %s were not sent", expired, self.max_age
+            )
         if blocked:
             log.warning("%d alert(s) recorded BLOCKED (%s)", blocked, self.status.reason_code)
         self._daily_chores(now)
@@ -95,7 +97,9 @@ class Housekeeping:
             try:
                 result = purge_ledger(self.sessions, now, self.settings.telegram_retention_days)
                 if result.deleted:
-                    log.info("retention: deleted %d ledger rows before %s", result.deleted, result.cutoff)
+                    log.info(
+                        "retention: deleted %d ledger rows before %s", result.deleted, result.cutoff
+                    )
             except Exception:
                 log.exception("ledger retention failed; will retry")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from atp.alerts.models import TelegramMessage as TM
@@ -25,13 +25,13 @@ class RetentionResult:
     dry_run: bool
 
 
-def _old_final(cutoff: datetime) -> list[object]:
+def _old_final(cutoff: datetime) -> list[ColumnElement[bool]]:
     return [TM.status.in_([s.value for s in FINAL_STATUSES]), TM.created_at < cutoff]
 
 
 def count_expired_rows(session: Session, now: datetime, days: int) -> int:
     cutoff = now - timedelta(days=days)
-    return int(session.scalar(select(func.count()).where(*_old_final(cutoff))) or 0)  # type: ignore[arg-type]
+    return int(session.scalar(select(func.count()).where(*_old_final(cutoff))) or 0)
 
 
 def purge_ledger(
@@ -48,7 +48,7 @@ def purge_ledger(
     while True:
         with sessions.begin() as session:
             ids = session.scalars(
-                select(TM.id).where(*_old_final(cutoff)).order_by(TM.id).limit(BATCH_SIZE)  # type: ignore[arg-type]
+                select(TM.id).where(*_old_final(cutoff)).order_by(TM.id).limit(BATCH_SIZE)
             ).all()
             if not ids:
                 break

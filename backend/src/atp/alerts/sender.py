@@ -16,6 +16,7 @@ and the message is sent again - the only way a duplicate can happen (see docs/al
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 import time
@@ -26,7 +27,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from atp.alerts import store
-from atp.alerts.delivery import Delivered, Failed, Outcome, Retry, RetryPolicy, attempt
+from atp.alerts.delivery import Delivered, Outcome, Retry, RetryPolicy, attempt
 from atp.alerts.gating import telegram_status
 from atp.alerts.housekeeping import Housekeeping
 from atp.alerts.notifier import (
@@ -151,7 +152,7 @@ class SenderWorker:
             self.pacer.begin(chat)
             task = asyncio.create_task(self._deliver(head, chat), name=f"send-{head.id}")
             self._tasks[head.id] = task
-            task.add_done_callback(lambda _t, message_id=head.id: self._on_done(message_id))
+            task.add_done_callback(functools.partial(self._on_done, head.id))
             started += 1
         return started
 
@@ -233,7 +234,9 @@ class SenderWorker:
 
     def _expire(self, claimed: store.Claimed) -> None:
         with self.sessions.begin() as session:
-            self.stats.expired += store.mark_expired(session, claimed, self._now(), self.config.max_age)
+            self.stats.expired += store.mark_expired(
+                session, claimed, self._now(), self.config.max_age
+            )
 
     def _load_heads(self) -> list[store.Head]:
         with self.sessions() as session:
@@ -243,7 +246,7 @@ class SenderWorker:
         with self.sessions.begin() as session:
             return store.claim(session, head, self._now(), self.config.claim_lease)
 
-    def _on_done(self, message_id: int) -> None:
+    def _on_done(self, message_id: int, _task: object = None) -> None:
         task = self._tasks.pop(message_id, None)
         if task is not None and not task.cancelled() and task.exception() is not None:
             # e.g. the database was unreachable while recording: the row stays SENDING and is
@@ -258,7 +261,9 @@ class SenderWorker:
     async def _sleep(self, stop: asyncio.Event) -> None:
         waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
         try:
-            await asyncio.wait(waiters, timeout=self._next_wake, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                waiters, timeout=self._next_wake, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             for waiter in waiters:
                 waiter.cancel()

@@ -88,7 +88,9 @@ def claim(session: Session, head: Head, now: datetime, lease: timedelta) -> Clai
     ).one_or_none()
     if row is None:
         return None
-    return Claimed(head.id, head.chat_id, row.text, row.parse_mode, head.attempts + 1, row.created_at)
+    return Claimed(
+        head.id, head.chat_id, row.text, row.parse_mode, head.attempts + 1, row.created_at
+    )
 
 
 def mark_sent(

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from atp.alerts.formatting import format_times, format_usd
@@ -59,64 +59,63 @@ def summary_due(settings: Settings, now: datetime) -> tuple[date, datetime] | No
 
 
 def compose_summary(session: Session, start: datetime, end: datetime) -> DailySummary:
-    alerts = dict(
-        session.execute(
-            select(TM.status, func.count())
-            .where(TM.kind == MessageKind.ALERT, TM.created_at >= start, TM.created_at < end)
-            .group_by(TM.status)
-        ).all()
+    alerts = _counts(
+        session,
+        select(TM.status, func.count())
+        .where(TM.kind == MessageKind.ALERT, TM.created_at >= start, TM.created_at < end)
+        .group_by(TM.status),
     )
-    blocked = dict(
-        session.execute(
-            select(func.coalesce(TM.reason_code, "UNKNOWN"), func.count())
-            .where(
-                TM.kind == MessageKind.ALERT,
-                TM.status == MessageStatus.BLOCKED,
-                TM.created_at >= start,
-                TM.created_at < end,
-            )
-            .group_by(TM.reason_code)
-        ).all()
+    blocked = _counts(
+        session,
+        select(func.coalesce(TM.reason_code, "UNKNOWN"), func.count())
+        .where(
+            TM.kind == MessageKind.ALERT,
+            TM.status == MessageStatus.BLOCKED,
+            TM.created_at >= start,
+            TM.created_at < end,
+        )
+        .group_by(TM.reason_code),
     )
-    intents = dict(
-        session.execute(
-            select(OrderIntent.status, func.count())
-            .where(OrderIntent.created_at >= start, OrderIntent.created_at < end)
-            .group_by(OrderIntent.status)
-        ).all()
+    intents = _counts(
+        session,
+        select(OrderIntent.status, func.count())
+        .where(OrderIntent.created_at >= start, OrderIntent.created_at < end)
+        .group_by(OrderIntent.status),
     )
     closed, pnl = _realized_pnl(session, start, end)
     return DailySummary(
         period_start=start,
         period_end=end,
-        alerts_by_status={str(k): int(v) for k, v in alerts.items()},
-        blocked_by_reason={str(k): int(v) for k, v in blocked.items()},
-        intents_by_status={str(k): int(v) for k, v in intents.items()},
+        alerts_by_status=alerts,
+        blocked_by_reason=blocked,
+        intents_by_status=intents,
         entry_fills=_entry_fills(session, start, end),
         closed_trades=closed,
         realized_pnl=pnl,
     )
 
 
-def _fill_time() -> object:
+def _counts(session: Session, query: Select[tuple[str, int]]) -> dict[str, int]:
+    return {str(key): int(count) for key, count in session.execute(query).all()}
+
+
+def _fill_time() -> ColumnElement[datetime]:
     return func.coalesce(ExchangeOrder.exchange_update_time, ExchangeOrder.updated_at)
 
 
 def _entry_fills(session: Session, start: datetime, end: datetime) -> int:
     filled_at = _fill_time()
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(ExchangeOrder)
-            .where(
-                ExchangeOrder.status == FILLED,
-                func.coalesce(ExchangeOrder.order_role, "ENTRY") == "ENTRY",
-                filled_at >= start,  # type: ignore[operator]
-                filled_at < end,  # type: ignore[operator]
-            )
+    count: int | None = session.scalar(
+        select(func.count())
+        .select_from(ExchangeOrder)
+        .where(
+            ExchangeOrder.status == FILLED,
+            func.coalesce(ExchangeOrder.order_role, "ENTRY") == "ENTRY",
+            filled_at >= start,
+            filled_at < end,
         )
-        or 0
     )
+    return count or 0
 
 
 def _realized_pnl(session: Session, start: datetime, end: datetime) -> tuple[int, Decimal]:
@@ -132,8 +131,8 @@ def _realized_pnl(session: Session, start: datetime, end: datetime) -> tuple[int
         .where(
             ExchangeOrder.status == FILLED,
             ExchangeOrder.order_role.in_(EXIT_ROLES),
-            filled_at >= start,  # type: ignore[operator]
-            filled_at < end,  # type: ignore[operator]
+            filled_at >= start,
+            filled_at < end,
         )
     ).all()
     total = Decimal(0)
@@ -167,10 +166,14 @@ def format_summary(summary: DailySummary, display_timezone: str) -> str:
     intent_text = (
         ", ".join(f"{escape(s.lower())} {n}" for s, n in sorted(intents.items())) or "none"
     )
-    lines.append(f"Orders: {sum(intents.values())} intents ({intent_text}) · {summary.entry_fills} fills")
+    lines.append(
+        f"Orders: {sum(intents.values())} intents ({intent_text}) · {summary.entry_fills} fills"
+    )
     pnl = format_usd(summary.realized_pnl)
     sign = "+" if summary.realized_pnl > 0 else ""
-    lines.append(f"Realized P&amp;L: {sign}{pnl} ({summary.closed_trades} closed trades, before fees)")
+    lines.append(
+        f"Realized P&amp;L: {sign}{pnl} ({summary.closed_trades} closed trades, before fees)"
+    )
     return "\n".join(lines)
 
 

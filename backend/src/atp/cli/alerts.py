@@ -1,7 +1,129 @@
-"""CLI commands for the alerts area (filled in by the alerts issue)."""
+"""CLI for the alerts area: `atp sender`, `atp alerts ...`, `atp telegram status`."""
 
 from __future__ import annotations
 
-import click
+import asyncio
 
-commands: list[click.Command] = []
+import click
+from sqlalchemy import select
+
+from atp.alerts.formatting import format_test_message
+from atp.alerts.gating import telegram_status
+from atp.alerts.models import TelegramMessage
+from atp.alerts.outbox import MessageKind, MessageStatus, enqueue_alert
+from atp.alerts.retention import purge_ledger
+from atp.alerts.sender import run_sender
+from atp.alerts.text import to_plain_text
+from atp.cli.common import fail, get_context, guard_schema
+from atp.db.base import utcnow
+from atp.runtime.runner import install_stop_signals
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Drain what is due now, then exit.")
+def sender(once: bool) -> None:
+    """Deliver queued alerts (Telegram, or the console in the embedded default)."""
+    app = get_context()
+    guard_schema(app)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        install_stop_signals(stop)
+        stats = await run_sender(app, stop, once=once)
+        if once:
+            click.echo(
+                f"sent={stats.sent} retried={stats.retried} failed={stats.failed} "
+                f"expired={stats.expired} blocked={stats.blocked}"
+            )
+
+    asyncio.run(main())
+
+
+@click.group()
+def alerts() -> None:
+    """The alert ledger (`telegram_messages`)."""
+
+
+@alerts.command("retention")
+@click.option(
+    "--days", type=click.IntRange(min=1), default=None, help="Default: TELEGRAM_RETENTION_DAYS."
+)
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+def retention(days: int | None, dry_run: bool) -> None:
+    """Delete final ledger rows older than the retention period."""
+    app = get_context()
+    guard_schema(app)
+    keep = days or app.settings.telegram_retention_days
+    result = purge_ledger(app.sessions, utcnow(), keep, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(f"{verb} {result.deleted} rows created before {result.cutoff:%Y-%m-%d %H:%M} UTC")
+
+
+@alerts.command("test")
+@click.option("--note", default="", help="Extra line in the message.")
+def send_test(note: str) -> None:
+    """Queue a test message for the sender (shows the whole path works)."""
+    app = get_context()
+    guard_schema(app)
+    now = utcnow()
+    with app.sessions.begin() as session:
+        row = enqueue_alert(
+            session,
+            idempotency_key=f"test:{now.isoformat()}",
+            kind=MessageKind.TEST,
+            symbol=None,
+            side=None,
+            text=format_test_message(now, app.settings.display_timezone, note),
+            chat_id=None,
+            correlation_id=None,
+            context=None,
+        )
+        message_id = row.id
+    status = telegram_status(app.settings)
+    click.echo(f"queued message {message_id}; telegram: {status.describe()}")
+
+
+@alerts.command("list")
+@click.option("--status", "status_filter", type=click.Choice([s.value for s in MessageStatus]))
+@click.option("--limit", type=click.IntRange(1, 500), default=20)
+def list_messages(status_filter: str | None, limit: int) -> None:
+    """Show the newest ledger rows."""
+    app = get_context()
+    guard_schema(app)
+    query = select(TelegramMessage).order_by(TelegramMessage.id.desc()).limit(limit)
+    if status_filter:
+        query = query.where(TelegramMessage.status == status_filter)
+    with app.sessions() as session:
+        messages = session.scalars(query).all()
+    for m in messages:
+        first_line = to_plain_text(m.text).splitlines()[0][:60] if m.text else ""
+        click.echo(
+            f"{m.id:>7} {m.created_at:%Y-%m-%d %H:%M:%S} {m.status:<8} {m.kind:<17} "
+            f"{m.symbol or '-':<12} {m.reason_code or '-'} | {first_line}"
+        )
+
+
+@click.group()
+def telegram() -> None:
+    """Telegram configuration."""
+
+
+@telegram.command("status")
+@click.option("--check", is_flag=True, help="Exit 2 unless real Telegram sending is enabled.")
+def status_command(check: bool) -> None:
+    """Print the gating result: enabled, or blocked with every reason."""
+    app = get_context()
+    try:
+        with app.sessions() as session:
+            status = telegram_status(app.settings, session)
+    except Exception as exc:  # database unreachable: settings alone still answer
+        click.echo(f"note: operator switch not read ({exc.__class__.__name__})", err=True)
+        status = telegram_status(app.settings)
+    click.echo(f"telegram: {status.describe()}")
+    if status.reason_code:
+        click.echo(f"ledger reason: {status.reason_code}")
+    if check and not status.enabled:
+        fail("Telegram sending is not enabled", code=2)
+
+
+commands: list[click.Command] = [sender, alerts, telegram]

@@ -32,6 +32,7 @@ from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 FloatArray: TypeAlias = NDArray[np.float64]
@@ -64,7 +65,7 @@ def _finite_runs(valid: NDArray[np.bool_]) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=64)
-def _block_powers(alpha: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+def block_powers(alpha: float) -> tuple[FloatArray, FloatArray, FloatArray]:
     """beta^-k, alpha * beta^k and beta^(k+1) for k in one block (beta = 1 - alpha)."""
     beta = 1.0 - alpha
     block = min(_MAX_BLOCK, max(8, int(_MAX_LOG_SCALE / -math.log(beta))))
@@ -76,7 +77,7 @@ def _recurse(seed: float, xs: FloatArray, alpha: float) -> FloatArray:
     """y[n] = (1 - alpha) * y[n-1] + alpha * xs[n], with y[-1] = seed."""
     if alpha >= 1.0:
         return xs.copy()
-    down, scaled_up, up_next = _block_powers(alpha)
+    down, scaled_up, up_next = block_powers(alpha)
     block = down.size
     if xs.size <= block:  # one block: the usual case for a monitor window
         m = xs.size
@@ -91,6 +92,17 @@ def _recurse(seed: float, xs: FloatArray, alpha: float) -> FloatArray:
         out[start : start + m] = values
         prev = float(values[-1])
     return out
+
+
+def window_sums(windows: FloatArray) -> FloatArray:
+    """Sum along the last axis, one window per row (a dot product with ones).
+
+    The single primitive behind SMA and the volume mean, for the whole series here and for
+    the latest window of many symbols at once in `indicators_batch`, so both give
+    bit-identical sums (a direct sum per window: a NaN only spoils the windows it is in).
+    """
+    result: FloatArray = np.vecdot(windows, np.ones(windows.shape[-1]))
+    return result
 
 
 def _smooth_run(x: FloatArray, period: int, alpha: float) -> FloatArray:
@@ -123,8 +135,7 @@ def sma(close: ArrayInput, period: int) -> FloatArray:
     out = np.full(x.size, np.nan)
     if x.size < period:
         return out
-    # A direct sum per window (not a running total): a NaN only spoils the windows it is in.
-    out[period - 1 :] = np.convolve(x, np.ones(period), mode="valid") / period
+    out[period - 1 :] = window_sums(sliding_window_view(x, period)) / period
     return out
 
 
@@ -246,7 +257,7 @@ def volume_ratio(volume: ArrayInput, lookback: int) -> FloatArray:
     out = np.full(v.size, np.nan)
     if v.size <= lookback:
         return out
-    mean = np.convolve(v[:-1], np.ones(lookback), mode="valid") / lookback
+    mean = window_sums(sliding_window_view(v[:-1], lookback)) / lookback
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = v[lookback:] / mean
     ratio[~(mean > 0.0)] = np.nan  # zero or undefined average volume: no ratio

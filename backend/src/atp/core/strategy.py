@@ -20,99 +20,77 @@ Contract used by the signal monitor:
   (None when undefined - never a default). `sl_price` / `tp_price` (Decimal) are what the
   preset would place for the decided side, or for the open position when NONE.
 
-The rules live once, in `strategies/rules.py`, written with plain arithmetic and comparisons so that the
-same code evaluates one candle (floats) here and every candle at once (numpy arrays) in the
-backtest; `decide_at(series, i)` equals `evaluate()` on the candles up to i.
+Many symbols at once (the monitor's cycle):
+
+    evaluate_many(items: Sequence[tuple[Mapping[str, CandleArrays], PresetParams,
+                                        PositionContext | None, float | Decimal | None]])
+        -> list[Decision]
+
+returns exactly `[evaluate(candles, preset, position, price) for ... in items]` (equal
+Decisions, bit-identical floats), in order, but stacks the symbols that share a series
+length and indicator periods into 2-D arrays and computes only the latest values, one
+numpy call per operation for all of them (`strategies/batch.py`, `indicators_batch.py`).
+Series with gaps and missing/empty series are passed to `evaluate()` itself. Every price is
+validated first: a bad one raises ValueError before anything is computed.
+
+The rules live once, in `strategies/rules.py`, written with plain arithmetic and comparisons
+so that the same code evaluates one candle (floats) here, many symbols' latest candles
+(`evaluate_many`) and every candle at once (numpy arrays) in the backtest;
+`decide_at(series, i)` equals `evaluate()` on the candles up to i.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from atp.core.candles import CandleArrays
 from atp.core.indicators import FloatArray, atr, ema, macd, rsi, sma, volume_ratio
 from atp.core.presets import EMA_FAST_PERIOD, MA_LONG_PERIOD, MA_MEDIUM_PERIOD, PresetParams
-from atp.core.risk import StopLevels, float_to_decimal, stop_levels
-from atp.core.strategies.rules import Rule, build_rules, required_inputs
-
-SignalSide = Literal["BUY", "SELL", "NONE"]
-BUY_SIGNAL = "BUY_SIGNAL"
-SELL_SIGNAL = "SELL_SIGNAL"
-NO_SIGNAL = "NO_SIGNAL"
-INSUFFICIENT_DATA = "INSUFFICIENT_DATA"
-BUY_SELL_CONFLICT = "BUY_SELL_CONFLICT"
-
-INDICATOR_KEYS = (
-    "close",
-    "rsi",
-    "rsi_prev",
-    "ema10",
-    "ma50",
-    "ma200",
-    "atr",
-    "volume_ratio",
-    "macd",
-    "macd_signal",
-    "macd_hist",
+from atp.core.strategies.batch import EvaluationItem, evaluate_batch
+from atp.core.strategies.decision import (
+    BUY_SELL_CONFLICT,
+    BUY_SIGNAL,
+    INDICATOR_KEYS,
+    INSUFFICIENT_DATA,
+    NO_SIGNAL,
+    SELL_SIGNAL,
+    Condition,
+    Decision,
+    PositionContext,
+    SignalSide,
+    condition_for,
+    defined,
+    price_as_float,
+    side_and_reason,
+    stop_levels_for,
 )
+from atp.core.strategies.rules import build_rules, required_inputs
 
-
-@dataclass(frozen=True)
-class Condition:
-    side: Literal["BUY", "SELL"]
-    name: str
-    passed: bool
-    actual: float | None
-    threshold: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "side": self.side,
-            "name": self.name,
-            "passed": self.passed,
-            "actual": self.actual,
-            "threshold": self.threshold,
-        }
-
-
-@dataclass(frozen=True)
-class PositionContext:
-    """An open position on the symbol: its SL/TP are reported when there is no new signal."""
-
-    side: Literal["LONG", "SHORT"]
-    entry_price: Decimal
-
-
-@dataclass(frozen=True)
-class Decision:
-    side: SignalSide
-    reason: str
-    conditions: tuple[Condition, ...]
-    indicators: dict[str, float | None]
-    sl_price: Decimal | None
-    tp_price: Decimal | None
-    price: float | None
-    candle_open_time: int | None
-    missing: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "side": self.side,
-            "reason": self.reason,
-            "conditions": [c.to_dict() for c in self.conditions],
-            "indicators": dict(self.indicators),
-            "sl_price": None if self.sl_price is None else format(self.sl_price, "f"),
-            "tp_price": None if self.tp_price is None else format(self.tp_price, "f"),
-            "price": self.price,
-            "candle_open_time": self.candle_open_time,
-            "missing": list(self.missing),
-        }
+__all__ = [
+    "BUY_SELL_CONFLICT",
+    "BUY_SIGNAL",
+    "INDICATOR_KEYS",
+    "INSUFFICIENT_DATA",
+    "NO_SIGNAL",
+    "SELL_SIGNAL",
+    "Condition",
+    "Decision",
+    "EvaluationItem",
+    "IndicatorSeries",
+    "PositionContext",
+    "SignalSide",
+    "compute_indicators",
+    "decide_at",
+    "evaluate",
+    "evaluate_many",
+    "required_candles",
+]
 
 
 @dataclass(frozen=True)
@@ -184,7 +162,7 @@ def evaluate(
             dict.fromkeys(INDICATOR_KEYS),
             None,
             None,
-            _as_float(price),
+            price_as_float(price),
             None,
             (f"candles:{preset.timeframe}",),
         )
@@ -199,17 +177,17 @@ def decide_at(
     price: float | Decimal | None = None,
 ) -> Decision:
     """The decision on candle `index` of precomputed indicator arrays."""
-    snapshot = {key: _defined(float(arr[index])) for key, arr in series.values.items()}
-    price_float = _as_float(price)
+    snapshot = {key: defined(float(arr[index])) for key, arr in series.values.items()}
+    price_float = price_as_float(price)
     if price_float is None:
         price_float = snapshot["close"]
     inputs: dict[str, float] = {k: math.nan if v is None else v for k, v in snapshot.items()}
     inputs["price"] = math.nan if price_float is None else price_float
     rules = build_rules(preset)
     missing = tuple(name for name in required_inputs(preset) if math.isnan(inputs[name]))
-    conditions = tuple(_condition(rule, inputs) for rule in rules)
-    side, reason = _side(conditions, missing)
-    levels = _levels(side, price, price_float, preset, snapshot["atr"], position)
+    conditions = tuple(condition_for(rule, inputs) for rule in rules)
+    side, reason = side_and_reason(conditions, missing)
+    levels = stop_levels_for(side, price, price_float, preset, snapshot["atr"], position)
     return Decision(
         side,
         reason,
@@ -223,54 +201,6 @@ def decide_at(
     )
 
 
-def _condition(rule: Rule, inputs: Mapping[str, float]) -> Condition:
-    actual = rule.actual(inputs)
-    threshold = rule.threshold(inputs)
-    passed = bool(rule.compare(actual, threshold))
-    if passed and rule.also is not None:
-        passed = bool(rule.also(inputs))
-    return Condition(rule.side, rule.name, passed, _defined(actual), _defined(threshold))
-
-
-def _side(conditions: tuple[Condition, ...], missing: tuple[str, ...]) -> tuple[SignalSide, str]:
-    if missing:
-        return "NONE", INSUFFICIENT_DATA
-    buy = all(c.passed for c in conditions if c.side == "BUY")
-    sell = all(c.passed for c in conditions if c.side == "SELL")
-    if buy and sell:
-        return "NONE", BUY_SELL_CONFLICT
-    if buy:
-        return "BUY", BUY_SIGNAL
-    if sell:
-        return "SELL", SELL_SIGNAL
-    return "NONE", NO_SIGNAL
-
-
-def _levels(
-    side: SignalSide,
-    price: float | Decimal | None,
-    price_float: float | None,
-    preset: PresetParams,
-    atr_value: float | None,
-    position: PositionContext | None,
-) -> StopLevels:
-    if side != "NONE" and price_float is not None:
-        entry = price if isinstance(price, Decimal) else float_to_decimal(price_float)
-        return stop_levels(side, entry, preset, atr_value)
-    if side == "NONE" and position is not None:
-        position_side: Literal["BUY", "SELL"] = "BUY" if position.side == "LONG" else "SELL"
-        return stop_levels(position_side, position.entry_price, preset, atr_value)
-    return StopLevels(None, None)
-
-
-def _defined(value: float) -> float | None:
-    return value if math.isfinite(value) else None
-
-
-def _as_float(price: float | Decimal | None) -> float | None:
-    if price is None:
-        return None
-    value = float(price)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"price must be a positive finite number, got {price!r}")
-    return value
+def evaluate_many(items: Sequence[EvaluationItem]) -> list[Decision]:
+    """`[evaluate(*item) for item in items]`, batched (see the module docstring)."""
+    return evaluate_batch(items, evaluate)

@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from atp.core.timeframes import Timeframe, parse_timeframe
-from atp.db.upsert import upsert_rows
+from atp.market.bulk import CandleBatch, upsert_candle_batches
 from atp.market.candles_read import load_candles
 from atp.market.models import Instrument, MarketCandle, MarketDataStatus, MarketPrice
 from atp.market.ports import Candle, InstrumentInfo, Ticker
@@ -147,6 +148,7 @@ def candle_rows(
     fetched_at: datetime,
     source: str,
 ) -> list[dict[str, Any]]:
+    """Candles as column dicts (for callers that build rows themselves)."""
     return [
         {
             "symbol": symbol, "timeframe": timeframe.value,
@@ -159,8 +161,16 @@ def candle_rows(
 
 
 def upsert_candle_rows(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Upsert on (symbol, timeframe, open_time): a still-open candle is overwritten in place."""
+    """Upsert column dicts on (symbol, timeframe, open_time)."""
     return _upsert(session, MarketCandle, rows, ["symbol", "timeframe", "open_time"])
+
+
+def upsert_candles(session: Session, batches: Iterable[CandleBatch], *, source: str) -> int:
+    """The fast path for a pass: (symbol, timeframe, candles, fetched_at) batches in bulk.
+
+    A still-open candle is overwritten in place with its new values and fetch time.
+    """
+    return upsert_candle_batches(session, batches, source=source)
 
 
 def write_heartbeat(
@@ -191,6 +201,20 @@ def upsert_statuses(session: Session, rows: list[dict[str, Any]]) -> int:
 
 
 def _upsert(session: Session, model: Any, rows: list[dict[str, Any]], keys: list[str]) -> int:
+    """INSERT ... ON CONFLICT DO UPDATE as one compiled statement run with executemany.
+
+    (`atp.db.upsert.upsert_rows` builds one multi-VALUES statement per batch; compiling that
+    costs ~0.3 ms per row, which dominated a 45,000-candle backfill.)
+    """
+    if not rows:
+        return 0
+    table = model.__table__
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    updates = [name for name in rows[0] if name not in keys]
+    stmt = insert.on_conflict_do_update(
+        index_elements=keys, set_={name: insert.excluded[name] for name in updates}
+    )
     for start in range(0, len(rows), _WRITE_CHUNK):
-        upsert_rows(session, model.__table__, rows[start : start + _WRITE_CHUNK], conflict_columns=keys)
+        session.execute(stmt, rows[start : start + _WRITE_CHUNK])
     return len(rows)

@@ -56,12 +56,14 @@ class PassReport:
     backfills: int
     pruned: int
     duration_s: float
+    fetch_s: float = 0.0
 
     def summary(self) -> str:
         return (
             f"market pass {self.cycle}: symbols={self.symbols} ok={self.ok} "
             f"errors={len(self.errors)} stale={len(self.stale)} candles={self.candles_written} "
-            f"backfills={self.backfills} pruned={self.pruned} duration_s={self.duration_s:.2f}"
+            f"backfills={self.backfills} pruned={self.pruned} fetch_s={self.fetch_s:.2f} "
+            f"duration_s={self.duration_s:.2f}"
         )
 
 
@@ -90,7 +92,9 @@ class MarketUpdater:
             outcomes = await asyncio.gather(
                 *(self._fetch_symbol(s, plan, known, tickers, ticker_error) for s in plan.symbols)
             )
+            fetched = time.monotonic()
             report = await asyncio.to_thread(self._write, plan, list(outcomes), instruments, started)
+            report.fetch_s = fetched - started
         except Exception as exc:
             await asyncio.to_thread(self._write_failed_heartbeat, exc, started)
             raise
@@ -197,13 +201,11 @@ class MarketUpdater:
             for outcome in good:
                 assert outcome.ticker is not None and outcome.fetched_at is not None
                 repo.upsert_tickers(session, [outcome.ticker], fetched_at=outcome.fetched_at, source=source)
-            rows = [
-                row
-                for o in good
-                for tf, candles in o.candles.items()
-                for row in repo.candle_rows(o.symbol, tf, candles, fetched_at=o.fetched_at or self.source.now(), source=source)
-            ]
-            written = repo.upsert_candle_rows(session, rows)
+            written = repo.upsert_candles(
+                session,
+                ((o.symbol, tf, candles, o.fetched_at) for o in good for tf, candles in o.candles.items()),
+                source=source,
+            )
             status = status_rows(plan, outcomes, attempted_at=self.source.now())
             stale = apply_freshness(session, plan, status, now=self.source.now())
             repo.upsert_statuses(session, list(status.values()))
