@@ -50,9 +50,18 @@ NOW = datetime(2026, 5, 1, 12, 0, 30, tzinfo=UTC)
 CANDLES = 250
 STEP = {"1h": timedelta(hours=1), "5m": timedelta(minutes=5)}
 ALWAYS_BUY = {
-    "timeframe": "1h", "rsi_buy_below": 99.9, "rsi_sell_above": 99.95, "check_ema10": False,
-    "check_ma50": False, "check_ma200": False, "volume_min_ratio": 0, "cooldown_minutes": "60",
-    "min_price_change_pct": "1", "sl_method": "percent", "sl_pct": "2", "tp_method": "percent",
+    "timeframe": "1h",
+    "rsi_buy_below": 99.9,
+    "rsi_sell_above": 99.95,
+    "check_ema10": False,
+    "check_ma50": False,
+    "check_ma200": False,
+    "volume_min_ratio": 0,
+    "cooldown_minutes": "60",
+    "min_price_change_pct": "1",
+    "sl_method": "percent",
+    "sl_pct": "2",
+    "tp_method": "percent",
     "tp_pct": "3",
 }
 
@@ -62,15 +71,23 @@ def _candles(symbol: str, timeframe: str, seed: int) -> list[dict[str, Any]]:
     close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, CANDLES)))
     opens = np.concatenate([[close[0]], close[:-1]])
     step = STEP[timeframe]
-    newest = NOW.replace(minute=0, second=0, microsecond=0) if timeframe == "1h" else NOW.replace(
-        minute=NOW.minute - NOW.minute % 5, second=0, microsecond=0
+    newest = (
+        NOW.replace(minute=0, second=0, microsecond=0)
+        if timeframe == "1h"
+        else NOW.replace(minute=NOW.minute - NOW.minute % 5, second=0, microsecond=0)
     )
     return [
         {
-            "symbol": symbol, "timeframe": timeframe, "open_time": newest - (CANDLES - 1 - i) * step,
-            "open": Decimal(f"{opens[i]:.8f}"), "high": Decimal(f"{max(opens[i], close[i]) * 1.002:.8f}"),
-            "low": Decimal(f"{min(opens[i], close[i]) * 0.998:.8f}"), "close": Decimal(f"{close[i]:.8f}"),
-            "volume": Decimal(f"{rng.random() * 1000 + 1:.4f}"), "fetched_at": NOW, "source": "bench",
+            "symbol": symbol,
+            "timeframe": timeframe,
+            "open_time": newest - (CANDLES - 1 - i) * step,
+            "open": Decimal(f"{opens[i]:.8f}"),
+            "high": Decimal(f"{max(opens[i], close[i]) * 1.002:.8f}"),
+            "low": Decimal(f"{min(opens[i], close[i]) * 0.998:.8f}"),
+            "close": Decimal(f"{close[i]:.8f}"),
+            "volume": Decimal(f"{rng.random() * 1000 + 1:.4f}"),
+            "fetched_at": NOW,
+            "source": "bench",
         }
         for i in range(CANDLES)
     ]
@@ -80,19 +97,41 @@ def seed(sessions: sessionmaker[Session], symbols: int) -> None:
     presets = list(BUILTIN_PRESETS)
     with sessions.begin() as s:
         seed_presets(s)
-        s.add(StrategyPreset(key="bench:buy", strategy="bench", risk="buy", version=1,
-                             params=PresetParams.from_dict(ALWAYS_BUY).to_dict()))
+        s.add(
+            StrategyPreset(
+                key="bench:buy",
+                strategy="bench",
+                risk="buy",
+                version=1,
+                params=PresetParams.from_dict(ALWAYS_BUY).to_dict(),
+            )
+        )
         s.add(TradingSetting(key="LIVE_TRADING", value="true", updated_at=NOW))
         candles: list[dict[str, Any]] = []
         for i in range(symbols):
             symbol = f"C{i:04d}_USDT"
             preset = "bench:buy" if i % 10 == 0 else presets[i % len(presets)]
-            s.add(WatchlistItem(symbol=symbol, exchange="CRYPTO_COM", alert_enabled=True, preset=preset,
-                                trade_enabled=i % 10 == 0, trade_amount_usd=Decimal("50")))
+            s.add(
+                WatchlistItem(
+                    symbol=symbol,
+                    exchange="CRYPTO_COM",
+                    alert_enabled=True,
+                    preset=preset,
+                    trade_enabled=i % 10 == 0,
+                    trade_amount_usd=Decimal("50"),
+                )
+            )
             timeframe = "1h" if preset == "bench:buy" else BUILTIN_PRESETS[preset].timeframe
             candles += _candles(symbol, timeframe, seed=i)
-            s.add(MarketPrice(symbol=symbol, last=candles[-1]["close"], exchange_ts=NOW, fetched_at=NOW,
-                              source="bench"))
+            s.add(
+                MarketPrice(
+                    symbol=symbol,
+                    last=candles[-1]["close"],
+                    exchange_ts=NOW,
+                    fetched_at=NOW,
+                    source="bench",
+                )
+            )
         s.flush()
         for start in range(0, len(candles), 20_000):
             s.execute(insert(MarketCandle), candles[start : start + 20_000])
@@ -106,8 +145,10 @@ def measure(url: str, symbols: int, steady_cycles: int, tmp: Path) -> dict[str, 
         seed(sessions, symbols)
         settings = Settings(_env_file=None, database_url=url, data_dir=tmp, environment="bench")  # type: ignore[call-arg]
         cold = run_cycle(sessions, settings, now=NOW)
-        steady = [run_cycle(sessions, settings, now=NOW + timedelta(seconds=30 * (k + 1)))
-                  for k in range(steady_cycles)]
+        steady = [
+            run_cycle(sessions, settings, now=NOW + timedelta(seconds=30 * (k + 1)))
+            for k in range(steady_cycles)
+        ]
         runs = [r.duration_ms for r in steady]
         median = statistics.median(runs)
         target = 1000 if symbols >= 500 else 100 if symbols <= 30 else None

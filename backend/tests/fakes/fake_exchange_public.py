@@ -59,6 +59,7 @@ class FakeMarket:
         self.listed_at_ms: dict[str, int] = {}
         self.candle_overrides: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.ticker_overrides: dict[str, dict[str, Any]] = {}
+        self._closed: dict[tuple[str, str, int], dict[str, Any]] = {}  # closed candles never change
         self._lock = threading.Lock()
 
     # --- test controls --------------------------------------------------------------------
@@ -139,9 +140,16 @@ class FakeMarket:
         listed = self.listed_at_ms.get(symbol, 0)
         rows: list[dict[str, Any]] = []
         open_ms = _floor(end, timeframe)
+        now = self.clock_ms()
         while len(rows) < count and open_ms >= max(start, listed):
             close_ms = _next_open(open_ms, timeframe)
-            rows.append(self.candle_row(symbol, timeframe, open_ms, close_ms))
+            key = (symbol, timeframe, open_ms)
+            row = self._closed.get(key)
+            if row is None:
+                row = self.candle_row(symbol, timeframe, open_ms, close_ms)
+                if close_ms <= now:
+                    self._closed[key] = row
+            rows.append(row)
             open_ms = _previous_open(open_ms, timeframe)
         rows.reverse()
         return rows

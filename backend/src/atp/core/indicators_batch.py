@@ -81,12 +81,18 @@ def _recurse_rows(
         return xs[:, first_kept:].copy()
     down, scaled_up, up_next = block_powers(alpha)
     block = down.size
+    if size <= block and keep is None:  # the usual full-width case: all in place, no copies
+        values = np.multiply(xs, down[:size])
+        np.cumsum(values, axis=1, out=values)  # strictly sequential along the row, like 1-D
+        values *= scaled_up[:size]
+        values += seed[:, None] * up_next[:size]
+        return values
     out = np.empty((xs.shape[0], size - first_kept), dtype=np.float64)
     prev = seed
     for start in range(0, size, block):
         m = min(block, size - start)
         sums = np.multiply(xs[:, start : start + m], down[:m])
-        np.cumsum(sums, axis=1, out=sums)  # strictly sequential along the row, like 1-D
+        np.cumsum(sums, axis=1, out=sums)
         lo = min(max(first_kept - start, 0), m - 1)  # first column needed from this block
         values = sums[:, lo:] * scaled_up[lo:m] + prev[:, None] * up_next[lo:m]
         kept_from = max(first_kept - start, 0)
@@ -128,9 +134,12 @@ def _rsi_last_two(close: FloatArray, period: int) -> tuple[FloatArray, FloatArra
     if size <= period:
         return _nan(rows), _nan(rows)
     change = close[:, 1:] - close[:, :-1]
+    falls = np.negative(change)
+    np.maximum(falls, 0.0, out=falls)  # max(-change, 0) exactly as `indicators.rsi` has it
+    np.maximum(change, 0.0, out=change)
     alpha = 1.0 / period
-    gain = _smooth_rows(np.maximum(change, 0.0), period, alpha, 2)
-    loss = _smooth_rows(np.maximum(-change, 0.0), period, alpha, 2)
+    gain = _smooth_rows(change, period, alpha, 2)
+    loss = _smooth_rows(falls, period, alpha, 2)
     total = gain + loss
     with np.errstate(invalid="ignore", divide="ignore"):
         value = 100.0 * gain / total
@@ -144,19 +153,33 @@ def _atr_last(high: FloatArray, low: FloatArray, close: FloatArray, period: int)
         return _nan(rows)
     prev = close[:, :-1]
     h, lo = high[:, 1:], low[:, 1:]
-    tr = np.maximum(h - lo, np.maximum(np.abs(h - prev), np.abs(lo - prev)))
+    up, down = np.subtract(h, prev), np.subtract(lo, prev)
+    np.abs(up, out=up)
+    np.abs(down, out=down)
+    np.maximum(up, down, out=up)
+    tr = np.subtract(h, lo)
+    np.maximum(tr, up, out=tr)  # max(h - lo, max(|h - prev|, |lo - prev|)) as in true_range
     return _smooth_rows(tr, period, 1.0 / period, 1)[:, 0]
 
 
 def _macd_last(close: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """MACD line and signal at the last candle (`indicators._macd_run`, one run)."""
+    """MACD line and signal at the last candle (`indicators._macd_run`, one run).
+
+    Both EMAs are seeded at candle slow - 1 (the fast one with the mean of the `fast` closes
+    ending there) and recurse over the same later closes, so the MACD line is the seed
+    difference followed by the difference of the two recursions.
+    """
     fast, slow, signal = MACD_FAST, MACD_SLOW, MACD_SIGNAL
     rows, size = close.shape
     if size <= slow + signal - 2:
         return _nan(rows), _nan(rows)
-    fast_ema = _smooth_rows(close[:, slow - fast :], fast, 2.0 / (fast + 1))[:, fast - 1 :]
-    slow_ema = _smooth_rows(close, slow, 2.0 / (slow + 1))[:, slow - 1 :]
-    raw = fast_ema - slow_ema
+    fast_seed: FloatArray = np.sum(close[:, slow - fast : slow], axis=1) / fast
+    slow_seed: FloatArray = np.sum(close[:, :slow], axis=1) / slow
+    raw = np.empty((rows, size - slow + 1), dtype=np.float64)
+    np.subtract(fast_seed, slow_seed, out=raw[:, 0])
+    later = close[:, slow:]
+    fast_part = _recurse_rows(fast_seed, later, 2.0 / (fast + 1))
+    np.subtract(fast_part, _recurse_rows(slow_seed, later, 2.0 / (slow + 1)), out=raw[:, 1:])
     signal_line = _smooth_rows(raw, signal, 2.0 / (signal + 1), 1)
     return raw[:, -1].copy(), signal_line[:, 0]
 
