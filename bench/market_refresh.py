@@ -83,7 +83,9 @@ class _RemoteFake:
     def __init__(self, symbols: list[str], latency_s: float) -> None:
         self._urls: Queue[str] = Queue()
         self._stop = Event()
-        self._process = Process(target=_serve_fake, args=(symbols, latency_s, self._urls, self._stop), daemon=True)
+        self._process = Process(
+            target=_serve_fake, args=(symbols, latency_s, self._urls, self._stop), daemon=True
+        )
 
     def __enter__(self) -> str:
         self._process.start()
@@ -154,7 +156,8 @@ def main() -> None:
     parser.add_argument("--symbols", type=int, default=50)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument(
-        "--db-url", default="",
+        "--db-url",
+        default="",
         help="a scratch database (the benchmark's own symbols are deleted first); default: temp SQLite",
     )
     args = parser.parse_args()

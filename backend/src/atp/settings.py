@@ -89,9 +89,14 @@ class Settings(BaseSettings):
     replay_csv_dir: Path | None = Field(default=None, validation_alias="REPLAY_CSV_DIR")
     replay_seed: int = Field(default=42, validation_alias="REPLAY_SEED")
     replay_speed: float = Field(default=1.0, gt=0, le=100_000, validation_alias="REPLAY_SPEED")
-    replay_symbols: str = Field(default="", validation_alias="REPLAY_SYMBOLS")
 
-    @field_validator("market_extra_symbols", "replay_symbols", mode="after")
+    @field_validator("replay_csv_dir", mode="before")
+    @classmethod
+    def _empty_dir_is_none(cls, value: object) -> object:
+        # `REPLAY_CSV_DIR=` in an env file means "not set" (synthetic feed), not the cwd.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("market_extra_symbols", mode="after")
     @classmethod
     def _normalise_symbol_list(cls, value: str) -> str:
         symbols = [part.strip().upper() for part in value.split(",") if part.strip()]
@@ -117,10 +122,6 @@ class Settings(BaseSettings):
     @property
     def market_timeframe_list(self) -> tuple[str, ...]:
         return tuple(self.market_timeframes.split(","))
-
-    @property
-    def replay_symbol_list(self) -> tuple[str, ...]:
-        return tuple(s for s in self.replay_symbols.split(",") if s)
 
     # --- signal monitor --------------------------------------------------------------------
     monitor_interval_seconds: float = Field(

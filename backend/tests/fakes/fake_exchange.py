@@ -50,9 +50,14 @@ class FakeApiError(Exception):
 
 
 CODE_MESSAGES = {
-    209: "INVALID_INSTRUMENT", 40001: "BAD_REQUEST", 40002: "METHOD_NOT_FOUND",
-    40003: "INVALID_REQUEST", 40004: "MISSING_OR_INVALID_ARGUMENT", 42901: "TOO_MANY_REQUESTS",
-    50001: "ERR_INTERNAL", 9010001: "SYSTEM_MAINTENANCE",
+    209: "INVALID_INSTRUMENT",
+    40001: "BAD_REQUEST",
+    40002: "METHOD_NOT_FOUND",
+    40003: "INVALID_REQUEST",
+    40004: "MISSING_OR_INVALID_ARGUMENT",
+    42901: "TOO_MANY_REQUESTS",
+    50001: "ERR_INTERNAL",
+    9010001: "SYSTEM_MAINTENANCE",
 }
 
 
@@ -169,7 +174,10 @@ class FakeExchange:
         server = _Server(("127.0.0.1", 0), _make_handler(self))
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-exchange", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="fake-exchange",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -212,13 +220,21 @@ class FakeExchange:
 
     # --- request handling (called from server threads) -------------------------------------
 
-    def handle(self, verb: str, path: str, body: bytes, client_ip: str, headers: dict[str, str]) -> _Reply:
+    def handle(
+        self, verb: str, path: str, body: bytes, client_ip: str, headers: dict[str, str]
+    ) -> _Reply:
         parts = urlsplit(path)
         if not parts.path.startswith(API_PREFIX):
             return _Reply(404, b"not found", "text/plain")
-        name = parts.path[len(API_PREFIX):]
-        request = FakeRequest(name, verb, dict(parse_qsl(parts.query, keep_blank_values=True)),
-                              None, client_ip, headers)
+        name = parts.path[len(API_PREFIX) :]
+        request = FakeRequest(
+            name,
+            verb,
+            dict(parse_qsl(parts.query, keep_blank_values=True)),
+            None,
+            client_ip,
+            headers,
+        )
         if self.latency_s:
             time.sleep(self.latency_s)
         reply, code = self._dispatch(request, body)
@@ -243,7 +259,9 @@ class FakeExchange:
             if fault is not None and fault.kind == "incomplete":
                 result = _drop_field(result, fault.drop_field)
         except FakeApiError as err:
-            return self._envelope(request.method, err.code, None, err.http_status, err.message), err.code
+            return self._envelope(
+                request.method, err.code, None, err.http_status, err.message
+            ), err.code
         return self._envelope(request.method, 0, result, 200), 0
 
     def _check_verb(self, spec: MethodSpec, request: FakeRequest, body: bytes) -> None:
@@ -289,12 +307,19 @@ class FakeExchange:
             html = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
             return _Reply(fault.status or 502, html, "text/html"), None
         # malformed: a body cut off mid-way, as a dropped connection behind a proxy produces
-        return _Reply(200, b'{"id": -1, "method": "' + request.method.encode() + b'", "code": 0, "result": {"da'), None
+        return _Reply(
+            200,
+            b'{"id": -1, "method": "' + request.method.encode() + b'", "code": 0, "result": {"da',
+        ), None
 
     def _envelope(
         self, method: str, code: int, result: Any, status: int, message: str = ""
     ) -> _Reply:
-        body: dict[str, Any] = {"id": -1, "method": method, "code": str(code) if self.codes_as_strings else code}
+        body: dict[str, Any] = {
+            "id": -1,
+            "method": method,
+            "code": str(code) if self.codes_as_strings else code,
+        }
         if code != 0:
             body["message"] = message
         if result is not None:
@@ -330,7 +355,9 @@ def _make_handler(exchange: FakeExchange) -> type[BaseHTTPRequestHandler]:
         def _serve(self, verb: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            reply = exchange.handle(verb, self.path, body, self.client_address[0], dict(self.headers))
+            reply = exchange.handle(
+                verb, self.path, body, self.client_address[0], dict(self.headers)
+            )
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
             self.send_header("Content-Length", str(len(reply.body)))

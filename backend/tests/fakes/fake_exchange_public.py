@@ -28,12 +28,33 @@ DEFAULT_SYMBOLS = ("BTC_USDT", "ETH_USDT", "SOL_USDT", "DOGE_USDT", "ADA_USDT")
 MINUTE_MS = 60_000
 DAY_MS = 86_400_000
 _STEP_MS = {
-    "1m": MINUTE_MS, "5m": 5 * MINUTE_MS, "15m": 15 * MINUTE_MS, "30m": 30 * MINUTE_MS,
-    "1h": 60 * MINUTE_MS, "2h": 120 * MINUTE_MS, "4h": 240 * MINUTE_MS, "6h": 360 * MINUTE_MS,
-    "12h": 720 * MINUTE_MS, "1D": DAY_MS, "7D": 7 * DAY_MS, "14D": 14 * DAY_MS, "1M": 0,
+    "1m": MINUTE_MS,
+    "5m": 5 * MINUTE_MS,
+    "15m": 15 * MINUTE_MS,
+    "30m": 30 * MINUTE_MS,
+    "1h": 60 * MINUTE_MS,
+    "2h": 120 * MINUTE_MS,
+    "4h": 240 * MINUTE_MS,
+    "6h": 360 * MINUTE_MS,
+    "12h": 720 * MINUTE_MS,
+    "1D": DAY_MS,
+    "7D": 7 * DAY_MS,
+    "14D": 14 * DAY_MS,
+    "1M": 0,
 }
-_ALIASES = {"M1": "1m", "M5": "5m", "M15": "15m", "M30": "30m", "H1": "1h", "H2": "2h",
-            "H4": "4h", "H12": "12h", "D1": "1D", "D7": "7D", "D14": "14D"}
+_ALIASES = {
+    "M1": "1m",
+    "M5": "5m",
+    "M15": "15m",
+    "M30": "30m",
+    "H1": "1h",
+    "H2": "2h",
+    "H4": "4h",
+    "H12": "12h",
+    "D1": "1D",
+    "D7": "7D",
+    "D14": "14D",
+}
 MAX_COUNT = 300
 DEFAULT_COUNT = 25
 
@@ -95,12 +116,21 @@ class FakeMarket:
         decimals = self.decimals(symbol)
         base, quote = symbol.split("_", 1)
         return {
-            "symbol": symbol, "inst_type": "CCY_PAIR", "display_name": f"{base}/{quote}",
-            "base_ccy": base, "quote_ccy": quote, "quote_decimals": decimals,
-            "quantity_decimals": 4, "price_tick_size": str(Decimal(1).scaleb(-decimals)),
-            "qty_tick_size": "0.0001", "max_leverage": "50", "tradable": True,
-            "expiry_timestamp_ms": 0, "beta_product": False,
-            "margin_buy_enabled": True, "margin_sell_enabled": False,
+            "symbol": symbol,
+            "inst_type": "CCY_PAIR",
+            "display_name": f"{base}/{quote}",
+            "base_ccy": base,
+            "quote_ccy": quote,
+            "quote_decimals": decimals,
+            "quantity_decimals": 4,
+            "price_tick_size": str(Decimal(1).scaleb(-decimals)),
+            "qty_tick_size": "0.0001",
+            "max_leverage": "50",
+            "tradable": True,
+            "expiry_timestamp_ms": 0,
+            "beta_product": False,
+            "margin_buy_enabled": True,
+            "margin_sell_enabled": False,
         }
 
     def ticker_row(self, symbol: str) -> dict[str, Any]:
@@ -108,15 +138,23 @@ class FakeMarket:
         last = self.price_at(symbol, now)
         spread = last * 0.0005
         row = {
-            "i": symbol, "a": self.fmt(symbol, last), "b": self.fmt(symbol, last - spread),
-            "k": self.fmt(symbol, last + spread), "h": self.fmt(symbol, last * 1.03),
-            "l": self.fmt(symbol, last * 0.97), "v": "12345.6789",
-            "vv": f"{12345.6789 * last:.2f}", "c": "0.0123", "t": now,
+            "i": symbol,
+            "a": self.fmt(symbol, last),
+            "b": self.fmt(symbol, last - spread),
+            "k": self.fmt(symbol, last + spread),
+            "h": self.fmt(symbol, last * 1.03),
+            "l": self.fmt(symbol, last * 0.97),
+            "v": "12345.6789",
+            "vv": f"{12345.6789 * last:.2f}",
+            "c": "0.0123",
+            "t": now,
         }
         row.update(self.ticker_overrides.get(symbol, {}))
         return row
 
-    def candle_row(self, symbol: str, timeframe: str, open_ms: int, close_ms: int) -> dict[str, Any]:
+    def candle_row(
+        self, symbol: str, timeframe: str, open_ms: int, close_ms: int
+    ) -> dict[str, Any]:
         now = self.clock_ms()
         open_price = self.price_at(symbol, open_ms)
         close_price = self.price_at(symbol, min(close_ms - 1, now))
@@ -125,12 +163,17 @@ class FakeMarket:
         low = min(open_price, close_price) * (1 - spread)
         volume = 100 + 900 * _unit(self.seed, symbol, "v", timeframe, open_ms)
         return {
-            "o": self.fmt(symbol, open_price), "h": self.fmt(symbol, high),
-            "l": self.fmt(symbol, low), "c": self.fmt(symbol, close_price),
-            "v": f"{volume:.4f}", "t": open_ms,
+            "o": self.fmt(symbol, open_price),
+            "h": self.fmt(symbol, high),
+            "l": self.fmt(symbol, low),
+            "c": self.fmt(symbol, close_price),
+            "v": f"{volume:.4f}",
+            "t": open_ms,
         }
 
-    def candles(self, symbol: str, timeframe: str, start: int, end: int, count: int) -> list[dict[str, Any]]:
+    def candles(
+        self, symbol: str, timeframe: str, start: int, end: int, count: int
+    ) -> list[dict[str, Any]]:
         """Newest `count` candles with start <= t <= min(end, now), oldest first."""
         end = min(end, self.clock_ms())
         with self._lock:

@@ -22,11 +22,18 @@ FAST_RETRY = RetryPolicy(attempts=4, base_delay_s=0.01, max_delay_s=0.05)
 
 
 def make_client(
-    fake: FakeExchange, clock: TestClock | None = None, *, timeout_s: float = 2.0,
-    retry: RetryPolicy = FAST_RETRY, **limiter: Any,
+    fake: FakeExchange,
+    clock: TestClock | None = None,
+    *,
+    timeout_s: float = 2.0,
+    retry: RetryPolicy = FAST_RETRY,
+    **limiter: Any,
 ) -> CryptoComPublicClient:
     transport = CryptoComTransport(
-        fake.base_url, timeout_s=timeout_s, retry=retry, limiter=MethodRateLimiter(**limiter),
+        fake.base_url,
+        timeout_s=timeout_s,
+        retry=retry,
+        limiter=MethodRateLimiter(**limiter),
         rng=random.Random(7),
     )
     if clock is None:
@@ -39,12 +46,18 @@ def make_source(fake: FakeExchange, clock: TestClock, **kwargs: Any) -> CryptoCo
 
 
 def make_updater(
-    fake: FakeExchange, clock: TestClock, sessions: sessionmaker[Session], settings: Settings, **kwargs: Any
+    fake: FakeExchange,
+    clock: TestClock,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    **kwargs: Any,
 ) -> MarketUpdater:
     return MarketUpdater(make_source(fake, clock, **kwargs), sessions, settings)
 
 
-def add_watchlist(sessions: sessionmaker[Session], symbols: Iterable[str], preset: str | None = None) -> None:
+def add_watchlist(
+    sessions: sessionmaker[Session], symbols: Iterable[str], preset: str | None = None
+) -> None:
     with sessions.begin() as session:
         for symbol in symbols:
             session.add(WatchlistItem(symbol=symbol, exchange="CRYPTO_COM", preset=preset))

@@ -19,16 +19,26 @@ from atp.market.ports import Candle
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 
 
-def _store(sessions: sessionmaker[Session], symbol: str, tf: Timeframe, n: int, fetched_at: datetime) -> list[Candle]:
+def _store(
+    sessions: sessionmaker[Session], symbol: str, tf: Timeframe, n: int, fetched_at: datetime
+) -> list[Candle]:
     step = int(timedelta(hours=1).total_seconds() * 1000)
     start = int(T0.timestamp() * 1000)
     candles = [
-        Candle(start + i * step, Decimal(f"{100 + i}.125"), Decimal(f"{101 + i}.5"),
-               Decimal(f"{99 + i}.25"), Decimal(f"{100 + i}.75"), Decimal("12.000000000000000001"))
+        Candle(
+            start + i * step,
+            Decimal(f"{100 + i}.125"),
+            Decimal(f"{101 + i}.5"),
+            Decimal(f"{99 + i}.25"),
+            Decimal(f"{100 + i}.75"),
+            Decimal("12.000000000000000001"),
+        )
         for i in range(n)
     ]
     with sessions.begin() as s:
-        repo.upsert_candle_rows(s, repo.candle_rows(symbol, tf, candles, fetched_at=fetched_at, source="t"))
+        repo.upsert_candle_rows(
+            s, repo.candle_rows(symbol, tf, candles, fetched_at=fetched_at, source="t")
+        )
     return candles
 
 
@@ -47,7 +57,9 @@ def test_load_candles_returns_newest_oldest_first(sessions: sessionmaker[Session
     assert btc.close[-1] == 149.75 and btc.volume[0] == pytest.approx(12.0)
 
 
-def test_load_freshness_uses_the_newest_candle_and_its_fetch_time(sessions: sessionmaker[Session]) -> None:
+def test_load_freshness_uses_the_newest_candle_and_its_fetch_time(
+    sessions: sessionmaker[Session],
+) -> None:
     fetched = T0 + timedelta(hours=49, minutes=30)
     _store(sessions, "BTC_USDT", Timeframe.H1, 50, fetched)  # newest opens at T0 + 49h
     with sessions() as s:
@@ -60,17 +72,21 @@ def test_load_freshness_uses_the_newest_candle_and_its_fetch_time(sessions: sess
 
 
 @pytest.mark.slow
-def test_load_candles_500_symbols_x_300_is_fast_on_postgres(db_url: str, sessions: sessionmaker[Session]) -> None:
+def test_load_candles_500_symbols_x_300_is_fast_on_postgres(
+    db_url: str, sessions: sessionmaker[Session]
+) -> None:
     if not db_url.startswith("postgresql"):
         pytest.skip("performance target is for PostgreSQL")
     with sessions.begin() as s:  # 500 symbols x 400 candles, generated in SQL to keep setup fast
-        s.execute(text("""
+        s.execute(
+            text("""
             INSERT INTO market_candles (symbol, timeframe, open_time, open, high, low, close, volume, fetched_at, source)
             SELECT 'S' || lpad(sym::text, 3, '0') || '_USDT', '1h',
                    timestamptz '2026-01-01' + make_interval(hours => i),
                    100 + i * 0.01, 101 + i * 0.01, 99 + i * 0.01, 100.5 + i * 0.01, 1000, now(), 'bench'
             FROM generate_series(1, 500) AS sym, generate_series(1, 400) AS i
-        """))
+        """)
+        )
         s.execute(text("ANALYZE market_candles"))
     symbols = [f"S{i:03d}_USDT" for i in range(1, 501)]
     timings = []

@@ -25,8 +25,9 @@ def run(settings: Settings, *args: str) -> tuple[int, str]:
 def _counts(sessions: sessionmaker[Session]) -> dict[tuple[str, str], int]:
     with sessions() as s:
         rows = s.execute(
-            select(MarketCandle.symbol, MarketCandle.timeframe, func.count())
-            .group_by(MarketCandle.symbol, MarketCandle.timeframe)
+            select(MarketCandle.symbol, MarketCandle.timeframe, func.count()).group_by(
+                MarketCandle.symbol, MarketCandle.timeframe
+            )
         ).all()
     return {(a, b): n for a, b, n in rows}
 
@@ -40,7 +41,9 @@ def test_market_once_against_the_fake_fills_the_watchlist(
         code, out = run(configured, "market", "--once")
     assert code == 0, out
     assert "symbols=2 ok=2 errors=0" in out
-    assert _counts(sessions) == {(s, tf): 300 for s in ("BTC_USDT", "ETH_USDT") for tf in ("5m", "1h", "1D")}
+    assert _counts(sessions) == {
+        (s, tf): 300 for s in ("BTC_USDT", "ETH_USDT") for tf in ("5m", "1h", "1D")
+    }
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(MarketPrice)) == 2
         assert s.scalars(select(ServiceHeartbeat.service)).all() == ["market"]
@@ -51,11 +54,17 @@ def test_market_once_offline_with_the_synthetic_replay(
 ) -> None:
     add_watchlist(sessions, ["BTC_USDT"])
     configured = settings.model_copy(
-        update={"market_source": "replay", "market_extra_symbols": "XRP_USDT", "market_timeframes": "5m,1D"}
+        update={
+            "market_source": "replay",
+            "market_extra_symbols": "XRP_USDT",
+            "market_timeframes": "5m,1D",
+        }
     )
     code, out = run(configured, "market", "--once")
     assert code == 0, out
-    assert set(_counts(sessions)) == {(s, tf) for s in ("BTC_USDT", "XRP_USDT") for tf in ("5m", "1D")}
+    assert set(_counts(sessions)) == {
+        (s, tf) for s in ("BTC_USDT", "XRP_USDT") for tf in ("5m", "1D")
+    }
     with sessions() as s:
         assert {r.status for r in s.scalars(select(MarketDataStatus))} == {"OK"}
         assert s.scalars(select(MarketPrice.source)).all() == ["replay", "replay"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from decimal import Decimal
 
@@ -34,7 +35,9 @@ def fake(clock: TestClock):
         yield server
 
 
-async def test_instruments_tickers_and_candles_follow_the_contract(fake: FakeExchange, clock: TestClock) -> None:
+async def test_instruments_tickers_and_candles_follow_the_contract(
+    fake: FakeExchange, clock: TestClock
+) -> None:
     client = make_client(fake, clock)
     instruments = await client.get_instruments()
     btc = instruments.rows["BTC_USDT"]
@@ -43,7 +46,11 @@ async def test_instruments_tickers_and_candles_follow_the_contract(fake: FakeExc
     fake.market.set_ticker("BTC_USDT", a="100.5", b="100.1", k="100.9", t=clock.ms())
     ticker = (await client.get_tickers()).rows["BTC_USDT"]
     # `a` is the last trade, `k` the ask (the legacy bot read `a` as the ask)
-    assert (ticker.last, ticker.bid, ticker.ask) == (Decimal("100.5"), Decimal("100.1"), Decimal("100.9"))
+    assert (ticker.last, ticker.bid, ticker.ask) == (
+        Decimal("100.5"),
+        Decimal("100.1"),
+        Decimal("100.9"),
+    )
     assert ticker.exchange_ts_ms == clock.ms()
     candles = await client.get_candlestick("BTC_USDT", Timeframe.H1, count=10)
     assert len(candles) == 10 and all(isinstance(c.close, Decimal) for c in candles)
@@ -60,12 +67,14 @@ async def test_codes_and_timestamps_as_strings_are_accepted(clock: TestClock) ->
         await client.transport.aclose()
 
 
-async def test_backfill_pages_backwards_without_gaps_or_duplicates(fake: FakeExchange, clock: TestClock) -> None:
+async def test_backfill_pages_backwards_without_gaps_or_duplicates(
+    fake: FakeExchange, clock: TestClock
+) -> None:
     client = make_client(fake, clock)
     candles = await client.get_candle_history("SOL_USDT", Timeframe.M5, count=700)
     opens = [c.open_time_ms for c in candles]
     step = duration_ms(Timeframe.M5)
-    assert len(opens) == 700 and all(b - a == step for a, b in zip(opens, opens[1:], strict=False))
+    assert len(opens) == 700 and all(b - a == step for a, b in itertools.pairwise(opens))
     pages = fake.requests(CANDLES)
     assert [int(p.query["count"]) for p in pages] == [300, 300, 100]
     assert all("start_ts" in p.query and "end_ts" in p.query for p in pages)
@@ -75,7 +84,9 @@ async def test_backfill_pages_backwards_without_gaps_or_duplicates(fake: FakeExc
     await client.transport.aclose()
 
 
-async def test_young_listing_stops_paging_when_history_runs_out(fake: FakeExchange, clock: TestClock) -> None:
+async def test_young_listing_stops_paging_when_history_runs_out(
+    fake: FakeExchange, clock: TestClock
+) -> None:
     fake.market.listed_at_ms["ADA_USDT"] = clock.ms() - 40 * duration_ms(Timeframe.D1)
     client = make_client(fake, clock)
     candles = await client.get_candle_history("ADA_USDT", Timeframe.D1, count=300)
@@ -99,9 +110,13 @@ async def test_exchange_validation_errors_are_not_retried(fake: FakeExchange) ->
             await transport.get_public(CANDLES, params)
         assert info.value.code == code and not info.value.retryable
         assert len(fake.requests(CANDLES)) == before + 1  # exactly one attempt
-    capped = await transport.get_public(CANDLES, {"instrument_name": "BTC_USDT", "timeframe": "1h", "count": 500})
+    capped = await transport.get_public(
+        CANDLES, {"instrument_name": "BTC_USDT", "timeframe": "1h", "count": 500}
+    )
     assert len(capped["data"]) == 300
-    legacy_alias = await transport.get_public(CANDLES, {"instrument_name": "BTC_USDT", "timeframe": "H1", "count": 2})
+    legacy_alias = await transport.get_public(
+        CANDLES, {"instrument_name": "BTC_USDT", "timeframe": "H1", "count": 2}
+    )
     assert len(legacy_alias["data"]) == 2
     await transport.aclose()
 
@@ -144,7 +159,9 @@ async def test_transient_faults_are_retried_until_success(fake: FakeExchange, fa
     ],
     ids=["429", "5xx", "timeout"],
 )
-async def test_persistent_faults_give_up_after_the_retry_budget(fake: FakeExchange, fault: Fault, error: type) -> None:
+async def test_persistent_faults_give_up_after_the_retry_budget(
+    fake: FakeExchange, fault: Fault, error: type
+) -> None:
     client = make_client(fake, timeout_s=0.2)
     fake.inject(fault)
     with pytest.raises(error) as info:
@@ -156,7 +173,10 @@ async def test_persistent_faults_give_up_after_the_retry_budget(fake: FakeExchan
 
 @pytest.mark.parametrize(
     "fault",
-    [Fault("malformed", method=CANDLES, times=None), Fault("incomplete", method=CANDLES, times=None, drop_field="c")],
+    [
+        Fault("malformed", method=CANDLES, times=None),
+        Fault("incomplete", method=CANDLES, times=None, drop_field="c"),
+    ],
     ids=["truncated-json", "row-missing-close"],
 )
 async def test_malformed_answers_fail_fast(fake: FakeExchange, fault: Fault) -> None:
@@ -184,7 +204,9 @@ async def test_client_paces_requests_with_the_token_bucket(fake: FakeExchange) -
     started = time.monotonic()
     import asyncio
 
-    await asyncio.gather(*(client.get_candlestick("BTC_USDT", Timeframe.M1, count=1) for _ in range(40)))
+    await asyncio.gather(
+        *(client.get_candlestick("BTC_USDT", Timeframe.M1, count=1) for _ in range(40))
+    )
     elapsed = time.monotonic() - started
     assert elapsed >= 0.28
     assert all(r.status == 200 for r in fake.requests(CANDLES))
@@ -199,8 +221,12 @@ async def test_server_rate_limit_is_enforced_and_survived(fake: FakeExchange) ->
 
     fake.methods[CANDLES] = replace(fake.methods[CANDLES], limit=(20, 1.0))
     client = make_client(fake, overrides={CANDLES: RateLimit(200, 1.0)}, max_burst=50)
-    client.transport.retry = type(client.transport.retry)(attempts=10, base_delay_s=0.05, max_delay_s=0.3)
-    results = await asyncio.gather(*(client.get_candlestick("BTC_USDT", Timeframe.M1, count=1) for _ in range(30)))
+    client.transport.retry = type(client.transport.retry)(
+        attempts=10, base_delay_s=0.05, max_delay_s=0.3
+    )
+    results = await asyncio.gather(
+        *(client.get_candlestick("BTC_USDT", Timeframe.M1, count=1) for _ in range(30))
+    )
     assert len(results) == 30
     assert any(r.status == 429 for r in fake.requests(CANDLES))
     assert client.transport.stats.rate_limited > 0

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from atp.core.timeframes import Timeframe
 from atp.market.freshness import load_freshness
 from atp.market.models import Instrument, MarketCandle, MarketDataStatus, MarketPrice
 from atp.ops.models import ServiceHeartbeat
@@ -75,10 +74,13 @@ async def test_backfill_then_incremental_refresh(
     assert counts[("BTC_USDT", "5m")] == 302 and counts[("BTC_USDT", "1h")] in (300, 301)
     with sessions() as s:
         newest = s.scalars(
-            select(MarketCandle).where(MarketCandle.symbol == "BTC_USDT", MarketCandle.timeframe == "1D")
+            select(MarketCandle)
+            .where(MarketCandle.symbol == "BTC_USDT", MarketCandle.timeframe == "1D")
             .order_by(MarketCandle.open_time.desc())
         ).first()
-        assert newest is not None and newest.fetched_at == clock.now()  # still-open candle refreshed
+        assert (
+            newest is not None and newest.fetched_at == clock.now()
+        )  # still-open candle refreshed
     fresh = statuses(sessions)
     assert {s.status for s in fresh.values()} == {"OK"}
 
@@ -96,7 +98,9 @@ async def test_one_failing_symbol_writes_nothing_and_blocks_nobody(
     with sessions() as s:
         assert s.get(MarketPrice, "ETH_USDT") is None and s.get(MarketPrice, "SOL_USDT") is None
     rows = statuses(sessions)
-    assert rows["ETH_USDT"].status == "ERROR" and "UNAVAILABLE" in (rows["ETH_USDT"].last_error or "")
+    assert rows["ETH_USDT"].status == "ERROR" and "UNAVAILABLE" in (
+        rows["ETH_USDT"].last_error or ""
+    )
     assert "MALFORMED" in (rows["SOL_USDT"].last_error or "")
     assert "INVALID_INSTRUMENT" in (rows["NOPE_USDT"].last_error or "")
     assert rows["ETH_USDT"].last_success_at is None and rows["ETH_USDT"].consecutive_failures == 1
@@ -104,7 +108,10 @@ async def test_one_failing_symbol_writes_nothing_and_blocks_nobody(
 
 
 async def test_failed_fetch_leaves_the_age_growing_and_logs_stale_once(
-    fake: FakeExchange, clock: TestClock, sessions: sessionmaker[Session], settings: Settings,
+    fake: FakeExchange,
+    clock: TestClock,
+    sessions: sessionmaker[Session],
+    settings: Settings,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     add_watchlist(sessions, ["BTC_USDT", "ETH_USDT"])
@@ -124,10 +131,14 @@ async def test_failed_fetch_leaves_the_age_growing_and_logs_stale_once(
         btc_price = s.get(MarketPrice, "BTC_USDT")
     assert btc_price is not None and btc_price.fetched_at == first_fetch  # never rewritten
     assert not verdict["BTC_USDT"].fresh and verdict["ETH_USDT"].fresh
-    newest_open = first_fetch.replace(second=0, microsecond=0) - timedelta(minutes=first_fetch.minute % 5)
+    newest_open = first_fetch.replace(second=0, microsecond=0) - timedelta(
+        minutes=first_fetch.minute % 5
+    )
     assert verdict["BTC_USDT"].reason == "CANDLE_TOO_OLD"
     assert verdict["BTC_USDT"].age_s == pytest.approx((clock.now() - newest_open).total_seconds())
-    stale_lines = [r.getMessage() for r in caplog.records if "[MARKET_DATA_STALE]" in r.getMessage()]
+    stale_lines = [
+        r.getMessage() for r in caplog.records if "[MARKET_DATA_STALE]" in r.getMessage()
+    ]
     assert len(stale_lines) == 1 and "symbol=BTC_USDT" in stale_lines[0]
     assert "age_s=" in stale_lines[0] and "limit_s=" in stale_lines[0]
     row = statuses(sessions)["BTC_USDT"]
@@ -136,7 +147,9 @@ async def test_failed_fetch_leaves_the_age_growing_and_logs_stale_once(
     fake.clear_faults()
     clock.advance(minutes=1)
     await updater.run_pass()
-    fresh_lines = [r.getMessage() for r in caplog.records if "[MARKET_DATA_FRESH]" in r.getMessage()]
+    fresh_lines = [
+        r.getMessage() for r in caplog.records if "[MARKET_DATA_FRESH]" in r.getMessage()
+    ]
     assert len(fresh_lines) == 1 and "symbol=BTC_USDT" in fresh_lines[0]
     row = statuses(sessions)["BTC_USDT"]
     assert row.status == "OK" and row.stale_since is None
@@ -157,11 +170,15 @@ async def test_heartbeat_each_pass_and_preset_timeframes(
     fake: FakeExchange, clock: TestClock, sessions: sessionmaker[Session], settings: Settings
 ) -> None:
     with sessions.begin() as s:
-        s.add(StrategyPreset(key="scalp:test", strategy="scalp", risk="x", params={"timeframe": "4h"}))
+        s.add(
+            StrategyPreset(key="scalp:test", strategy="scalp", risk="x", params={"timeframe": "4h"})
+        )
         s.add(StrategyPreset(key="bad:test", strategy="bad", risk="x", params={"timeframe": "1d"}))
     add_watchlist(sessions, ["BTC_USDT"], preset="scalp:test")
     add_watchlist(sessions, ["ETH_USDT"], preset="bad:test")
-    settings = settings.model_copy(update={"market_timeframes": "1h", "market_extra_symbols": "DOGE_USDT"})
+    settings = settings.model_copy(
+        update={"market_timeframes": "1h", "market_extra_symbols": "DOGE_USDT"}
+    )
     updater = make_updater(fake, clock, sessions, settings)
     await updater.run_pass()
     clock.advance(seconds=30)
@@ -180,8 +197,11 @@ async def test_candles_are_pruned_to_the_configured_maximum(
 ) -> None:
     add_watchlist(sessions, ["BTC_USDT"])
     settings = settings.model_copy(
-        update={"market_timeframes": "5m", "market_max_candles_per_timeframe": 300,
-                "market_retention_interval_seconds": 0.001}
+        update={
+            "market_timeframes": "5m",
+            "market_max_candles_per_timeframe": 300,
+            "market_retention_interval_seconds": 0.001,
+        }
     )
     updater = make_updater(fake, clock, sessions, settings)
     await updater.run_pass()

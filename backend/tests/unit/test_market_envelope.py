@@ -38,7 +38,12 @@ def test_success_with_integer_or_string_code() -> None:
     [
         (400, body(code=40003, message="INVALID_REQUEST"), ExchangeRejectedError, RetryClass.NO),
         (400, body(code="40004"), ExchangeRejectedError, RetryClass.NO),
-        (429, body(code=42901, message="TOO_MANY_REQUESTS"), ExchangeRateLimitedError, RetryClass.BACKOFF),
+        (
+            429,
+            body(code=42901, message="TOO_MANY_REQUESTS"),
+            ExchangeRateLimitedError,
+            RetryClass.BACKOFF,
+        ),
         (429, b"Too Many Requests", ExchangeRateLimitedError, RetryClass.BACKOFF),
         (500, body(code=50001), ExchangeUnavailableError, RetryClass.BACKOFF),
         (502, b"<html>Bad Gateway</html>", ExchangeUnavailableError, RetryClass.BACKOFF),
@@ -50,7 +55,9 @@ def test_success_with_integer_or_string_code() -> None:
         (200, b"[]", ExchangeMalformedError, RetryClass.NO),
     ],
 )
-def test_error_envelopes_map_to_typed_errors(status: int, content: bytes, error: type, retry: RetryClass) -> None:
+def test_error_envelopes_map_to_typed_errors(
+    status: int, content: bytes, error: type, retry: RetryClass
+) -> None:
     with pytest.raises(error) as info:
         parse_response(M, status, content)
     assert info.value.retry_class is retry
@@ -77,8 +84,12 @@ def test_scalars() -> None:
 def test_candle_rows_are_validated() -> None:
     good = {"t": "1700000000000", "o": "10", "h": "12", "l": "9", "c": "11", "v": "5"}
     assert candle_from_row(good).close == Decimal(11)
-    for broken in ({**good, "h": "10.5"}, {**good, "o": "-1"}, {k: v for k, v in good.items() if k != "c"},
-                   {**good, "v": "-2"}):
+    for broken in (
+        {**good, "h": "10.5"},
+        {**good, "o": "-1"},
+        {k: v for k, v in good.items() if k != "c"},
+        {**good, "v": "-2"},
+    ):
         with pytest.raises(FieldError):
             candle_from_row(broken)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +26,9 @@ class Wall:
 
 
 def source(seed: int, wall: Wall | None = None, speed: float = 1.0) -> SyntheticReplaySource:
-    return SyntheticReplaySource(seed=seed, clock=ReplayClock(START, speed=speed, wall=wall or Wall()))
+    return SyntheticReplaySource(
+        seed=seed, clock=ReplayClock(START, speed=speed, wall=wall or Wall())
+    )
 
 
 async def test_synthetic_feed_is_deterministic_given_a_seed() -> None:
@@ -36,7 +39,7 @@ async def test_synthetic_feed_is_deterministic_given_a_seed() -> None:
     assert all(isinstance(x.close, Decimal) for x in a)
     assert all(x.low <= min(x.open, x.close) and x.high >= max(x.open, x.close) for x in a)
     opens = [x.open_time_ms for x in a]
-    assert all(q - p == duration_ms(Timeframe.H1) for p, q in zip(opens, opens[1:], strict=False))
+    assert all(q - p == duration_ms(Timeframe.H1) for p, q in itertools.pairwise(opens))
 
 
 def test_synthetic_path_has_trends_gaps_and_volume_spikes() -> None:
@@ -46,7 +49,7 @@ def test_synthetic_path_has_trends_gaps_and_volume_spikes() -> None:
     closes = [c[4] for c in daily]
     assert max(closes) / min(closes) > 1.2  # it moves
     fives = market.candles("ETH_USDT", Timeframe.M5, count=3000, now_ms=now_ms)
-    jumps = [abs(b[1] / a[4] - 1) for a, b in zip(fives, fives[1:], strict=False)]
+    jumps = [abs(b[1] / a[4] - 1) for a, b in itertools.pairwise(fives)]
     assert max(jumps) > 0.009  # at least one gap between candles
     volumes = sorted(c[5] for c in fives)
     assert volumes[-1] > 4 * volumes[len(volumes) // 2]  # spikes
@@ -84,7 +87,9 @@ async def test_csv_replay_reveals_closed_candles_as_time_passes(tmp_path: Path) 
     wall.t += 5  # five replay hours
     later = await feed.fetch_candles("BTC_USDT", Timeframe.H1, count=1000)
     assert later[-1].open_time_ms - hourly[-1].open_time_ms == 5 * 3_600_000
-    incremental = await feed.fetch_candles("BTC_USDT", Timeframe.H1, count=10, start_ms=later[-2].open_time_ms)
+    incremental = await feed.fetch_candles(
+        "BTC_USDT", Timeframe.H1, count=10, start_ms=later[-2].open_time_ms
+    )
     assert incremental == later[-2:]
     ticker = (await feed.fetch_tickers(["BTC_USDT"])).rows["BTC_USDT"]
     assert ticker.last == later[-1].close

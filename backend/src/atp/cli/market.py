@@ -31,7 +31,8 @@ def build_market_source(settings: Settings, *, rng: random.Random | None = None)
 
     if settings.replay_csv_dir is not None:
         return CsvReplaySource.from_dir(
-            settings.replay_csv_dir, speed=settings.replay_speed,
+            settings.replay_csv_dir,
+            speed=settings.replay_speed,
             backfill=settings.market_backfill_candles,
         )
     clock = ReplayClock(datetime.now(UTC), speed=settings.replay_speed)
@@ -53,10 +54,15 @@ async def _run(app: AppContext, *, once: bool) -> int:
         install_stop_signals(stop)
         log.info(
             "market updater started: source=%s interval=%ss timeframes=%s",
-            source.source_name, app.settings.market_interval_seconds, app.settings.market_timeframes,
+            source.source_name,
+            app.settings.market_interval_seconds,
+            app.settings.market_timeframes,
         )
         await run_periodic(
-            updater.run_pass, interval=app.settings.market_interval_seconds, stop=stop, name="market"
+            updater.run_pass,
+            interval=app.settings.market_interval_seconds,
+            stop=stop,
+            name="market",
         )
         return 0
     finally:

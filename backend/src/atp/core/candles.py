@@ -55,6 +55,10 @@ class CandleArrays:
         """The newest `count` candles (all of them when fewer exist)."""
         start = max(0, len(self) - count)
         return CandleArrays(
-            self.open_time[start:], self.open[start:], self.high[start:],
-            self.low[start:], self.close[start:], self.volume[start:],
+            self.open_time[start:],
+            self.open[start:],
+            self.high[start:],
+            self.low[start:],
+            self.close[start:],
+            self.volume[start:],
         )

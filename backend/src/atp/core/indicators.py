@@ -22,6 +22,9 @@ block y[k] = beta^(k+1) * y0 + alpha * beta^k * cumsum(x[j] * beta^-j). Blocks a
 enough that beta^-k stays far from float64 overflow, and they start at fixed offsets from
 the beginning of a run, so a prefix of a series gives bit-identical values to the same
 prefix of the longer series (the backtest relies on that).
+
+`indicators_batch` repeats these computations row-wise for many symbols at once (only the
+latest values, bit-identical); `block_powers` and `window_sums` are shared with it for that.
 """
 
 from __future__ import annotations

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Numeric, String
+from sqlalchemy import String
+
+from atp.db.types import ExactNumeric
 
 # Prices and quantities: exact decimals wide enough for SHIB-sized volumes and 18-digit ticks.
-PRICE = Numeric(38, 18)
-AMOUNT = Numeric(38, 18)
-PERCENT = Numeric(12, 6)
+PRICE = ExactNumeric(38, 18)
+AMOUNT = ExactNumeric(38, 18)
+PERCENT = ExactNumeric(12, 6)
 
 SYMBOL = String(32)  # e.g. BTC_USDT, BTCUSD-PERP
 SIDE = String(8)  # BUY / SELL / NONE

@@ -23,11 +23,24 @@ from atp.core.timeframes import Timeframe
 from atp.market.ports import Candle
 
 _SAFE = re.compile(r"[A-Za-z0-9_.\-]+")
-_COLUMNS = ("symbol", "timeframe", "open_time", "open", "high", "low", "close", "volume", "fetched_at", "source")
+_COLUMNS = (
+    "symbol",
+    "timeframe",
+    "open_time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "fetched_at",
+    "source",
+)
 _KEYS = ("symbol", "timeframe", "open_time")
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 
-CandleBatch = tuple[str, Timeframe, Iterable[Candle], datetime]  # symbol, timeframe, candles, fetched_at
+CandleBatch = tuple[
+    str, Timeframe, Iterable[Candle], datetime
+]  # symbol, timeframe, candles, fetched_at
 
 
 def _statement(values_clause: str) -> str:
@@ -107,6 +120,18 @@ def _sqlite_rows(batches: Iterable[CandleBatch], source: str) -> list[tuple[Any,
         fetched = _require_utc(fetched_at).replace(tzinfo=None).strftime(_SQLITE_TIME)
         for c in candles:
             opened = datetime.fromtimestamp(c.open_time_ms / 1000, tz=UTC).strftime(_SQLITE_TIME)
-            rows.append((symbol, tf.value, opened, float(c.open), float(c.high), float(c.low),
-                         float(c.close), float(c.volume), fetched, source))
+            rows.append(
+                (
+                    symbol,
+                    tf.value,
+                    opened,
+                    float(c.open),
+                    float(c.high),
+                    float(c.low),
+                    float(c.close),
+                    float(c.volume),
+                    fetched,
+                    source,
+                )
+            )
     return rows

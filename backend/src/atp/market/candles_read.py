@@ -42,8 +42,11 @@ _PG_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _PG_HEADER_BYTES = 19  # signature (11) + flags (4) + header extension length (4)
 _PG_ROW = np.dtype(
     [("fields", ">i2")]
-    + [(f"len{i}", ">i4") if k == 0 else (_COLUMNS[i], ">i8" if i < 2 else ">f8")
-       for i in range(7) for k in range(2)]
+    + [
+        (f"len{i}", ">i4") if k == 0 else (_COLUMNS[i], ">i8" if i < 2 else ">f8")
+        for i in range(7)
+        for k in range(2)
+    ]
 )
 
 _GENERIC_QUERY = """
@@ -92,7 +95,9 @@ def _read_postgres(session: Session, symbols: list[str], tf: Timeframe, limit: i
         # unnest() is estimated at 10 rows, so the planner picks a bitmap scan plus a sort per
         # symbol; a backward index scan with LIMIT reads far less. Scoped to this statement.
         cursor.execute("SELECT set_config('enable_bitmapscan', 'off', true)")
-        query = cursor.mogrify(_PG_QUERY, {"symbols": symbols, "timeframe": tf.value, "limit": limit})
+        query = cursor.mogrify(
+            _PG_QUERY, {"symbols": symbols, "timeframe": tf.value, "limit": limit}
+        )
         cursor.copy_expert(query.decode(), buffer)
     finally:
         cursor.execute("SELECT set_config('enable_bitmapscan', 'on', true)")
@@ -111,7 +116,9 @@ def _decode_binary_copy(raw: bytes) -> Any:
         raise RuntimeError("unexpected COPY output (not PGCOPY binary)")
     count = (len(raw) - _PG_HEADER_BYTES - 2) // _PG_ROW.itemsize
     rows = np.frombuffer(raw, dtype=_PG_ROW, offset=_PG_HEADER_BYTES, count=count)
-    if count and (np.any(rows["fields"] != 7) or any(np.any(rows[f"len{i}"] != 8) for i in range(7))):
+    if count and (
+        np.any(rows["fields"] != 7) or any(np.any(rows[f"len{i}"] != 8) for i in range(7))
+    ):
         raise RuntimeError("unexpected COPY row layout")
     return rows
 

@@ -63,10 +63,18 @@ def replay_instrument(symbol: str, reference_price: float) -> InstrumentInfo:
     places = price_decimals(reference_price)
     base, _, quote = symbol.partition("_")
     return InstrumentInfo(
-        symbol=symbol, inst_type="CCY_PAIR", base_ccy=base, quote_ccy=quote or "USD",
-        price_tick_size=Decimal(1).scaleb(-places), qty_tick_size=Decimal("0.0001"),
-        quote_decimals=places, quantity_decimals=4, max_leverage=None, tradable=True,
-        margin_buy_enabled=False, margin_sell_enabled=False,
+        symbol=symbol,
+        inst_type="CCY_PAIR",
+        base_ccy=base,
+        quote_ccy=quote or "USD",
+        price_tick_size=Decimal(1).scaleb(-places),
+        qty_tick_size=Decimal("0.0001"),
+        quote_decimals=places,
+        quantity_decimals=4,
+        max_leverage=None,
+        tradable=True,
+        margin_buy_enabled=False,
+        margin_sell_enabled=False,
     )
 
 
@@ -86,17 +94,24 @@ class _ReplayBase:
         self, rows: Sequence[tuple[int, float, float, float, float, float]], places: int
     ) -> list[Candle]:
         return [
-            Candle(t, _dec(o, places), _dec(h, places), _dec(lo, places), _dec(c, places), _dec(v, 4))
+            Candle(
+                t, _dec(o, places), _dec(h, places), _dec(lo, places), _dec(c, places), _dec(v, 4)
+            )
             for t, o, h, lo, c, v in rows
         ]
 
-    def _ticker(self, symbol: str, last: Candle, day: list[Candle], ts_ms: int, places: int) -> Ticker:
+    def _ticker(
+        self, symbol: str, last: Candle, day: list[Candle], ts_ms: int, places: int
+    ) -> Ticker:
         half_spread = last.close * Decimal("0.0002")
         tick = Decimal(1).scaleb(-places)
         return Ticker(
-            symbol=symbol, last=last.close,
-            bid=(last.close - half_spread).quantize(tick), ask=(last.close + half_spread).quantize(tick),
-            high_24h=max(c.high for c in day), low_24h=min(c.low for c in day),
+            symbol=symbol,
+            last=last.close,
+            bid=(last.close - half_spread).quantize(tick),
+            ask=(last.close + half_spread).quantize(tick),
+            high_24h=max(c.high for c in day),
+            low_24h=min(c.low for c in day),
             volume_24h=sum((c.volume for c in day), Decimal(0)),
             volume_value_24h=None,
             change_24h=((last.close - day[0].open) / day[0].open).quantize(Decimal("0.000001")),
@@ -115,7 +130,9 @@ class SyntheticReplaySource(_ReplayBase):
         return price_decimals(self.market.base_price(symbol))
 
     async def fetch_instruments(self, symbols: Sequence[str]) -> RowsWithErrors[InstrumentInfo]:
-        return RowsWithErrors(rows={s: replay_instrument(s, self.market.base_price(s)) for s in symbols})
+        return RowsWithErrors(
+            rows={s: replay_instrument(s, self.market.base_price(s)) for s in symbols}
+        )
 
     async def fetch_tickers(self, symbols: Sequence[str]) -> RowsWithErrors[Ticker]:
         now_ms = self.clock.now_ms()
@@ -156,9 +173,12 @@ class CsvReplaySource(_ReplayBase):
     ) -> CsvReplaySource:
         series = dict(_read_csv(path) for path in sorted(directory.glob("*.csv")))
         if not series:
-            raise MarketDataError("NO_DATA", f"no {{SYMBOL}}-{{timeframe}}.csv files in {directory}")
+            raise MarketDataError(
+                "NO_DATA", f"no {{SYMBOL}}-{{timeframe}}.csv files in {directory}"
+            )
         start_ms = max(
-            s.open_ms[min(backfill, len(s.open_ms)) - 1] + duration_ms(tf) for (_, tf), s in series.items()
+            s.open_ms[min(backfill, len(s.open_ms)) - 1] + duration_ms(tf)
+            for (_, tf), s in series.items()
         )
         clock = ReplayClock(datetime.fromtimestamp(start_ms / 1000, tz=UTC), speed=speed, wall=wall)
         return cls(series, clock)
@@ -192,7 +212,9 @@ class CsvReplaySource(_ReplayBase):
             day_start = last.open_time_ms + duration_ms(finest) - 86_400_000
             day = [c for c in visible[-1500:] if c.open_time_ms >= day_start] or [last]
             places = max(-last.close.as_tuple().exponent, 0)  # type: ignore[operator]
-            out.rows[symbol] = self._ticker(symbol, last, day, last.open_time_ms + duration_ms(finest), int(places))
+            out.rows[symbol] = self._ticker(
+                symbol, last, day, last.open_time_ms + duration_ms(finest), int(places)
+            )
         return out
 
     async def fetch_candles(
@@ -216,7 +238,9 @@ def _read_csv(path: Path) -> tuple[tuple[str, Timeframe], _Series]:
         for line_no, record in enumerate(reader, start=2):
             try:
                 ts, o, h, lo, c, v = record
-                rows.append(Candle(int(ts), Decimal(o), Decimal(h), Decimal(lo), Decimal(c), Decimal(v)))
+                rows.append(
+                    Candle(int(ts), Decimal(o), Decimal(h), Decimal(lo), Decimal(c), Decimal(v))
+                )
             except (ValueError, ArithmeticError):
                 raise MalformedDataError(f"{path.name}:{line_no}: bad row {record!r}") from None
     rows.sort(key=lambda candle: candle.open_time_ms)

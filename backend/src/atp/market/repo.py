@@ -124,18 +124,25 @@ def load_statuses(session: Session, symbols: Sequence[str]) -> dict[str, MarketD
 # --- writes --------------------------------------------------------------------------------
 
 
-def upsert_instruments(session: Session, rows: Iterable[InstrumentInfo], fetched_at: datetime) -> int:
+def upsert_instruments(
+    session: Session, rows: Iterable[InstrumentInfo], fetched_at: datetime
+) -> int:
     values = [{**vars(info), "fetched_at": fetched_at} for info in rows]
     return _upsert(session, Instrument, values, ["symbol"])
 
 
 def upsert_tickers(
-    session: Session, tickers: Iterable[Ticker], *, fetched_at: datetime, source: str
+    session: Session, tickers: Iterable[tuple[Ticker | None, datetime | None]], *, source: str
 ) -> int:
+    """Latest ticker per symbol, each with the time it was fetched (only successful fetches)."""
     values = []
-    for ticker in tickers:
+    for ticker, fetched_at in tickers:
+        if ticker is None or fetched_at is None:
+            raise ValueError("a ticker row needs the ticker and its fetch time")
         row = {k: v for k, v in vars(ticker).items() if k != "exchange_ts_ms"}
-        row.update(exchange_ts=ms_to_datetime(ticker.exchange_ts_ms), fetched_at=fetched_at, source=source)
+        row.update(
+            exchange_ts=ms_to_datetime(ticker.exchange_ts_ms), fetched_at=fetched_at, source=source
+        )
         values.append(row)
     return _upsert(session, MarketPrice, values, ["symbol"])
 
@@ -151,10 +158,16 @@ def candle_rows(
     """Candles as column dicts (for callers that build rows themselves)."""
     return [
         {
-            "symbol": symbol, "timeframe": timeframe.value,
-            "open_time": ms_to_datetime(c.open_time_ms), "open": c.open, "high": c.high,
-            "low": c.low, "close": c.close, "volume": c.volume,
-            "fetched_at": fetched_at, "source": source,
+            "symbol": symbol,
+            "timeframe": timeframe.value,
+            "open_time": ms_to_datetime(c.open_time_ms),
+            "open": c.open,
+            "high": c.high,
+            "low": c.low,
+            "close": c.close,
+            "volume": c.volume,
+            "fetched_at": fetched_at,
+            "source": source,
         }
         for c in candles
     ]
@@ -187,11 +200,19 @@ def write_heartbeat(
 ) -> None:
     """The updater's own liveness row (service `market`), rewritten every pass."""
     row = {
-        "service": "market", "instance_id": instance_id[:128], "role": "single",
-        "pid": os.getpid(), "hostname": socket.gethostname()[:255], "started_at": started_at,
-        "beat_at": datetime.now(UTC), "cycle": cycle, "last_cycle_ms": last_cycle_ms,
-        "items": items, "errors": errors,
-        "last_error": last_error[:1000] if last_error else None, "details": details,
+        "service": "market",
+        "instance_id": instance_id[:128],
+        "role": "single",
+        "pid": os.getpid(),
+        "hostname": socket.gethostname()[:255],
+        "started_at": started_at,
+        "beat_at": datetime.now(UTC),
+        "cycle": cycle,
+        "last_cycle_ms": last_cycle_ms,
+        "items": items,
+        "errors": errors,
+        "last_error": last_error[:1000] if last_error else None,
+        "details": details,
     }
     _upsert(session, ServiceHeartbeat, [row], ["service", "instance_id"])
 

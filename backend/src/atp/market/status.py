@@ -42,15 +42,25 @@ def status_rows(
         failures = prev.consecutive_failures if prev else 0
         if outcome.error is None:
             if failures:
-                log.info("symbol=%s fetch recovered after %d failed pass(es)", outcome.symbol, failures)
-            row.update(status=STATUS_OK, last_success_at=outcome.fetched_at, last_error=None,
-                       consecutive_failures=0)
+                log.info(
+                    "symbol=%s fetch recovered after %d failed pass(es)", outcome.symbol, failures
+                )
+            row.update(
+                status=STATUS_OK,
+                last_success_at=outcome.fetched_at,
+                last_error=None,
+                consecutive_failures=0,
+            )
         else:
             error = outcome.error[:1000]
             if prev is None or prev.last_error != error:
                 log.warning("[MARKET_DATA_ERROR] symbol=%s reason=%s", outcome.symbol, error)
-            row.update(status=STATUS_ERROR, last_success_at=prev.last_success_at if prev else None,
-                       last_error=error, consecutive_failures=failures + 1)
+            row.update(
+                status=STATUS_ERROR,
+                last_success_at=prev.last_success_at if prev else None,
+                last_error=error,
+                consecutive_failures=failures + 1,
+            )
         rows[outcome.symbol] = row
     return rows
 
@@ -73,7 +83,11 @@ def apply_freshness(
             _mark_stale(row, stale, now)
         elif row["stale_since"] is not None:
             stale_for = (now - row["stale_since"]).total_seconds()
-            log.info("[MARKET_DATA_FRESH] symbol=%s stale_for_s=%.0f data is fresh again", symbol, stale_for)
+            log.info(
+                "[MARKET_DATA_FRESH] symbol=%s stale_for_s=%.0f data is fresh again",
+                symbol,
+                stale_for,
+            )
             row.update(stale_since=None, stale_detail=None)
     return sorted(worst)
 

@@ -79,7 +79,12 @@ class SyntheticMarket:
     def log_price(self, symbol: str, ts_ms: npt.ArrayLike) -> FloatArray:
         minutes = np.asarray(ts_ms, dtype=np.float64) / 60_000.0
         walk = self._brownian(symbol, minutes) * _SIGMA_PER_MIN
-        return math.log(self.base_price(symbol)) + walk + self._trend(symbol, minutes) + self._gaps(symbol, minutes)
+        return (
+            math.log(self.base_price(symbol))
+            + walk
+            + self._trend(symbol, minutes)
+            + self._gaps(symbol, minutes)
+        )
 
     def prices(self, symbol: str, ts_ms: npt.ArrayLike) -> FloatArray:
         return np.exp(self.log_price(symbol, ts_ms))
@@ -118,7 +123,13 @@ class SyntheticMarket:
         return total
 
     def candles(
-        self, symbol: str, timeframe: Timeframe, *, count: int, now_ms: int, start_ms: int | None = None
+        self,
+        symbol: str,
+        timeframe: Timeframe,
+        *,
+        count: int,
+        now_ms: int,
+        start_ms: int | None = None,
     ) -> list[tuple[int, float, float, float, float, float]]:
         """The newest `count` candles at `now_ms` (the last one still open), oldest first."""
         opens = self._open_times(timeframe, count=count, now_ms=now_ms, start_ms=start_ms)
@@ -132,12 +143,20 @@ class SyntheticMarket:
         path = self.prices(symbol, points)
         volumes = self._volumes(symbol, timeframe, np.asarray(opens, dtype=np.int64), path)
         return [
-            (opens[i], float(path[i, 0]), float(path[i].max()), float(path[i].min()),
-             float(path[i, -1]), float(volumes[i]))
+            (
+                opens[i],
+                float(path[i, 0]),
+                float(path[i].max()),
+                float(path[i].min()),
+                float(path[i, -1]),
+                float(volumes[i]),
+            )
             for i in range(len(opens))
         ]
 
-    def _volumes(self, symbol: str, timeframe: Timeframe, opens: npt.NDArray[np.int64], path: FloatArray) -> FloatArray:
+    def _volumes(
+        self, symbol: str, timeframe: Timeframe, opens: npt.NDArray[np.int64], path: FloatArray
+    ) -> FloatArray:
         key = self._key(symbol, "volume")
         minutes = duration_ms(timeframe) / 60_000.0
         level = 1000.0 / self.base_price(symbol) * minutes
@@ -147,7 +166,9 @@ class SyntheticMarket:
         return np.asarray(level * noise * spike * swing, dtype=np.float64)
 
     @staticmethod
-    def _open_times(timeframe: Timeframe, *, count: int, now_ms: int, start_ms: int | None) -> list[int]:
+    def _open_times(
+        timeframe: Timeframe, *, count: int, now_ms: int, start_ms: int | None
+    ) -> list[int]:
         opens: list[int] = []
         cursor = floor_open_ms(now_ms, timeframe)
         while len(opens) < count and (start_ms is None or cursor >= start_ms):

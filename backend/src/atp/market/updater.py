@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from atp.core.timeframes import Timeframe
 from atp.db.session import unit_of_work
 from atp.market import repo
+from atp.market.bulk import CandleBatch
 from atp.market.errors import MarketDataError
 from atp.market.plan import PassPlan, candle_request, load_plan
 from atp.market.ports import Candle, InstrumentInfo, MarketData, RowsWithErrors, Ticker
@@ -93,7 +94,9 @@ class MarketUpdater:
                 *(self._fetch_symbol(s, plan, known, tickers, ticker_error) for s in plan.symbols)
             )
             fetched = time.monotonic()
-            report = await asyncio.to_thread(self._write, plan, list(outcomes), instruments, started)
+            report = await asyncio.to_thread(
+                self._write, plan, list(outcomes), instruments, started
+            )
             report.fetch_s = fetched - started
         except Exception as exc:
             await asyncio.to_thread(self._write_failed_heartbeat, exc, started)
@@ -123,7 +126,9 @@ class MarketUpdater:
         if not instruments.rows:
             log.warning("instrument list came back empty; kept the stored one")
             return None
-        self._instruments_due_at = time.monotonic() + self.settings.market_instruments_refresh_seconds
+        self._instruments_due_at = (
+            time.monotonic() + self.settings.market_instruments_refresh_seconds
+        )
         return instruments
 
     async def _fetch_tickers(self, symbols: list[str]) -> tuple[RowsWithErrors[Ticker], str | None]:
@@ -173,7 +178,9 @@ class MarketUpdater:
         self, symbol: str, tf: Timeframe, plan: PassPlan, now_ms: int
     ) -> tuple[list[Candle], bool]:
         request = candle_request(
-            plan.states.get((symbol, tf)), tf, now_ms=now_ms,
+            plan.states.get((symbol, tf)),
+            tf,
+            now_ms=now_ms,
             backfill=self.settings.market_backfill_candles,
         )
         candles = await self.source.fetch_candles(
@@ -198,23 +205,28 @@ class MarketUpdater:
         with unit_of_work(self.sessions) as session:
             if instruments is not None:
                 repo.upsert_instruments(session, instruments.rows.values(), self.source.now())
+            batches: list[CandleBatch] = []
             for outcome in good:
                 assert outcome.ticker is not None and outcome.fetched_at is not None
-                repo.upsert_tickers(session, [outcome.ticker], fetched_at=outcome.fetched_at, source=source)
-            written = repo.upsert_candles(
-                session,
-                ((o.symbol, tf, candles, o.fetched_at) for o in good for tf, candles in o.candles.items()),
-                source=source,
-            )
+                batches.extend(
+                    (outcome.symbol, tf, candles, outcome.fetched_at)
+                    for tf, candles in outcome.candles.items()
+                )
+            repo.upsert_tickers(session, [(o.ticker, o.fetched_at) for o in good], source=source)
+            written = repo.upsert_candles(session, batches, source=source)
             status = status_rows(plan, outcomes, attempted_at=self.source.now())
             stale = apply_freshness(session, plan, status, now=self.source.now())
             repo.upsert_statuses(session, list(status.values()))
             pruned = self._maybe_prune(session)
             report = PassReport(
-                cycle=self.cycle, symbols=len(outcomes), ok=len(good),
+                cycle=self.cycle,
+                symbols=len(outcomes),
+                ok=len(good),
                 errors={o.symbol: o.error for o in outcomes if o.error},
-                stale=stale, candles_written=written,
-                backfills=sum(o.backfills for o in outcomes), pruned=pruned,
+                stale=stale,
+                candles_written=written,
+                backfills=sum(o.backfills for o in outcomes),
+                pruned=pruned,
                 duration_s=time.monotonic() - started,
             )
             self._heartbeat(session, report)
@@ -224,21 +236,29 @@ class MarketUpdater:
         if time.monotonic() < self._retention_due_at:
             return 0
         self._retention_due_at = time.monotonic() + self.settings.market_retention_interval_seconds
-        keep = max(self.settings.market_max_candles_per_timeframe, self.settings.market_backfill_candles)
+        keep = max(
+            self.settings.market_max_candles_per_timeframe, self.settings.market_backfill_candles
+        )
         return prune_candles(session, keep=keep)
 
     def _heartbeat(self, session: Session, report: PassReport) -> None:
         first_error = next(iter(report.errors.items()), None)
         repo.write_heartbeat(
             session,
-            instance_id=self.instance_id, started_at=self.started_at, cycle=self.cycle,
-            last_cycle_ms=int(report.duration_s * 1000), items=report.ok,
+            instance_id=self.instance_id,
+            started_at=self.started_at,
+            cycle=self.cycle,
+            last_cycle_ms=int(report.duration_s * 1000),
+            items=report.ok,
             errors=len(report.errors),
             last_error=f"{first_error[0]}: {first_error[1]}" if first_error else None,
             details={
-                "source": self.source.source_name, "symbols": report.symbols,
-                "stale": len(report.stale), "candles_written": report.candles_written,
-                "backfills": report.backfills, "pruned": report.pruned,
+                "source": self.source.source_name,
+                "symbols": report.symbols,
+                "stale": len(report.stale),
+                "candles_written": report.candles_written,
+                "backfills": report.backfills,
+                "pruned": report.pruned,
             },
         )
 
@@ -246,9 +266,14 @@ class MarketUpdater:
         try:
             with unit_of_work(self.sessions) as session:
                 repo.write_heartbeat(
-                    session, instance_id=self.instance_id, started_at=self.started_at,
-                    cycle=self.cycle, last_cycle_ms=int((time.monotonic() - started) * 1000),
-                    items=0, errors=1, last_error=f"pass failed: {exc.__class__.__name__}: {exc}",
+                    session,
+                    instance_id=self.instance_id,
+                    started_at=self.started_at,
+                    cycle=self.cycle,
+                    last_cycle_ms=int((time.monotonic() - started) * 1000),
+                    items=0,
+                    errors=1,
+                    last_error=f"pass failed: {exc.__class__.__name__}: {exc}",
                     details={"source": self.source.source_name},
                 )
         except Exception:  # the database itself may be what failed; the runner logs the cause

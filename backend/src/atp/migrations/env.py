@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from atp.db.models import Base
 from atp.db.session import make_engine
-from atp.db.types import UTCDateTime
+from atp.db.types import ExactNumeric, UTCDateTime
 from atp.settings import get_settings
 
 config = context.config
@@ -21,6 +21,9 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
     # Migrations must not import application types: render UTCDateTime as its SQL type.
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, ExactNumeric):
+        impl = obj.impl_instance
+        return f"sa.Numeric(precision={impl.precision}, scale={impl.scale})"
     return False
 
 

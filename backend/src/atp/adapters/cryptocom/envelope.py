@@ -76,7 +76,9 @@ def parse_response(method: str, http_status: int, content: bytes) -> Any:
     if code != 0:
         message = body.get("message")
         raise error_from_code(
-            method=method, code=code, message=message if isinstance(message, str) else "",
+            method=method,
+            code=code,
+            message=message if isinstance(message, str) else "",
             http_status=http_status,
         )
     if not 200 <= http_status < 300:
@@ -107,13 +109,19 @@ def _read_code(method: str, http_status: int, body: dict[str, Any]) -> int:
 def _status_error(method: str, http_status: int, detail: str) -> ExchangeError:
     if http_status == 429:
         return ExchangeRateLimitedError(
-            method=method, reason="RATE_LIMITED", http_status=429,
-            retry_class=RetryClass.BACKOFF, detail=detail,
+            method=method,
+            reason="RATE_LIMITED",
+            http_status=429,
+            retry_class=RetryClass.BACKOFF,
+            detail=detail,
         )
     if http_status >= 500 or http_status == 408:
         return ExchangeUnavailableError(
-            method=method, reason="UNAVAILABLE", http_status=http_status,
-            retry_class=RetryClass.BACKOFF, detail=detail,
+            method=method,
+            reason="UNAVAILABLE",
+            http_status=http_status,
+            retry_class=RetryClass.BACKOFF,
+            detail=detail,
         )
     return ExchangeMalformedError(
         method=method, reason="MALFORMED", http_status=http_status, detail=detail

@@ -26,17 +26,42 @@ _ONCE_CODES = {40102}
 
 # Names for log lines and error reasons; codes not listed render as "UNKNOWN".
 CODE_NAMES: dict[int, str] = {
-    0: "SUCCESS", 202: "ACCOUNT_IS_SUSPENDED", 204: "DUPLICATE_CLORDID", 205: "DUPLICATE_ORDERID",
-    207: "NO_MARK_PRICE", 208: "INSTRUMENT_NOT_TRADABLE", 209: "INVALID_INSTRUMENT",
-    212: "INVALID_ORDERID", 213: "INVALID_ORDERQTY", 218: "INVALID_ORDTYPE", 220: "INVALID_SIDE",
-    221: "INVALID_TIF", 222: "STALE_MARK_PRICE", 229: "INVALID_REF_PRICE",
-    230: "INVALID_REF_PRICE_TYPE", 306: "INSUFFICIENT_AVAILABLE_BALANCE", 308: "INVALID_PRICE",
-    309: "MARKET_IS_NOT_OPEN", 315: "FAR_AWAY_LIMIT_PRICE", 415: "BELOW_MIN_ORDER_SIZE",
-    40001: "BAD_REQUEST", 40002: "METHOD_NOT_FOUND", 40003: "INVALID_REQUEST",
-    40004: "MISSING_OR_INVALID_ARGUMENT", 40005: "INVALID_DATE", 40006: "DUPLICATE_REQUEST",
-    40101: "UNAUTHORIZED", 40102: "INVALID_NONCE", 40103: "IP_ILLEGAL", 40401: "NOT_FOUND",
-    40801: "REQUEST_TIMEOUT", 42901: "TOO_MANY_REQUESTS", 50001: "ERR_INTERNAL",
-    50007: "INVALID_TRIGGER_PRICE", 140001: "API_DISABLED", 9010001: "SYSTEM_MAINTENANCE",
+    0: "SUCCESS",
+    202: "ACCOUNT_IS_SUSPENDED",
+    204: "DUPLICATE_CLORDID",
+    205: "DUPLICATE_ORDERID",
+    207: "NO_MARK_PRICE",
+    208: "INSTRUMENT_NOT_TRADABLE",
+    209: "INVALID_INSTRUMENT",
+    212: "INVALID_ORDERID",
+    213: "INVALID_ORDERQTY",
+    218: "INVALID_ORDTYPE",
+    220: "INVALID_SIDE",
+    221: "INVALID_TIF",
+    222: "STALE_MARK_PRICE",
+    229: "INVALID_REF_PRICE",
+    230: "INVALID_REF_PRICE_TYPE",
+    306: "INSUFFICIENT_AVAILABLE_BALANCE",
+    308: "INVALID_PRICE",
+    309: "MARKET_IS_NOT_OPEN",
+    315: "FAR_AWAY_LIMIT_PRICE",
+    415: "BELOW_MIN_ORDER_SIZE",
+    40001: "BAD_REQUEST",
+    40002: "METHOD_NOT_FOUND",
+    40003: "INVALID_REQUEST",
+    40004: "MISSING_OR_INVALID_ARGUMENT",
+    40005: "INVALID_DATE",
+    40006: "DUPLICATE_REQUEST",
+    40101: "UNAUTHORIZED",
+    40102: "INVALID_NONCE",
+    40103: "IP_ILLEGAL",
+    40401: "NOT_FOUND",
+    40801: "REQUEST_TIMEOUT",
+    42901: "TOO_MANY_REQUESTS",
+    50001: "ERR_INTERNAL",
+    50007: "INVALID_TRIGGER_PRICE",
+    140001: "API_DISABLED",
+    9010001: "SYSTEM_MAINTENANCE",
 }
 
 
@@ -112,9 +137,7 @@ class ExchangeMalformedError(ExchangeError):
     """The body is not the documented envelope or a row misses/garbles a field."""
 
 
-def error_from_code(
-    *, method: str, code: int, message: str, http_status: int
-) -> ExchangeError:
+def error_from_code(*, method: str, code: int, message: str, http_status: int) -> ExchangeError:
     """Map a non-zero envelope code to the matching typed error."""
     retry = retry_class_for(code, http_status)
     cls: type[ExchangeError]
@@ -125,6 +148,10 @@ def error_from_code(
     else:
         cls, reason = ExchangeRejectedError, "REJECTED"
     return cls(
-        method=method, reason=reason, code=code, http_status=http_status, retry_class=retry,
+        method=method,
+        reason=reason,
+        code=code,
+        http_status=http_status,
+        retry_class=retry,
         detail=message or CODE_NAMES.get(code, "UNKNOWN"),
     )

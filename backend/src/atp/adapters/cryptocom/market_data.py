@@ -28,12 +28,18 @@ class CryptoComMarketData:
         self._now = now or (lambda: datetime.now(UTC))
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, rng: random.Random | None = None) -> CryptoComMarketData:
+    def from_settings(
+        cls, settings: Settings, *, rng: random.Random | None = None
+    ) -> CryptoComMarketData:
         public_rate = settings.market_public_rate_per_second
         limiter = MethodRateLimiter(
             overrides={
                 name: RateLimit(max(1, round(public_rate)), 1.0)
-                for name in ("public/get-instruments", "public/get-tickers", "public/get-candlestick")
+                for name in (
+                    "public/get-instruments",
+                    "public/get-tickers",
+                    "public/get-candlestick",
+                )
             },
             max_burst=settings.market_rate_burst,
         )

@@ -36,7 +36,9 @@ def instrument_from_row(row: dict[str, Any]) -> InstrumentInfo:
         max_leverage=parse_optional_decimal(max_leverage, "max_leverage"),
         tradable=parse_bool(require(row, "tradable"), "tradable"),
         margin_buy_enabled=parse_bool(row.get("margin_buy_enabled", False), "margin_buy_enabled"),
-        margin_sell_enabled=parse_bool(row.get("margin_sell_enabled", False), "margin_sell_enabled"),
+        margin_sell_enabled=parse_bool(
+            row.get("margin_sell_enabled", False), "margin_sell_enabled"
+        ),
     )
 
 

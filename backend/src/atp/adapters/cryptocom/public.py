@@ -62,7 +62,9 @@ class CryptoComPublicClient:
         if not 1 <= count <= MAX_CANDLES_PER_REQUEST:
             raise ValueError(f"count must be 1..{MAX_CANDLES_PER_REQUEST}, got {count}")
         params: dict[str, str | int] = {
-            "instrument_name": instrument_name, "timeframe": timeframe.value, "count": count,
+            "instrument_name": instrument_name,
+            "timeframe": timeframe.value,
+            "count": count,
         }
         if start_ts is not None:
             params["start_ts"] = start_ts

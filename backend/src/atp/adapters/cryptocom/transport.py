@@ -80,7 +80,9 @@ class CryptoComTransport:
         self.stats = TransportStats()
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._rng = rng or random.Random()
-        limits = httpx.Limits(max_connections=max_concurrency, max_keepalive_connections=max_concurrency)
+        limits = httpx.Limits(
+            max_connections=max_concurrency, max_keepalive_connections=max_concurrency
+        )
         self._client = client or httpx.AsyncClient(timeout=timeout_s, limits=limits)
 
     async def aclose(self) -> None:
@@ -138,6 +140,8 @@ class CryptoComTransport:
 
 def _transport_error(method: str, reason: str, exc: Exception) -> ExchangeTimeoutError:
     return ExchangeTimeoutError(
-        method=method, reason=reason, retry_class=RetryClass.BACKOFF,
+        method=method,
+        reason=reason,
+        retry_class=RetryClass.BACKOFF,
         detail=exc.__class__.__name__,
     )

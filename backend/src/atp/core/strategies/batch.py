@@ -6,8 +6,8 @@ here the symbols are stacked instead:
 
 1. items whose series on the preset's timeframe is missing or empty go to `evaluate()`;
 2. the rest are grouped by (series length, rsi_period, atr_period, volume_lookback) and
-   stacked into 2-D arrays; rows holding a NaN/inf anywhere (gaps restart the recursions)
-   also go to `evaluate()`;
+   stacked into 2-D arrays, ~30 rows at a time (see CHUNK_BYTES); rows holding a NaN/inf
+   anywhere (gaps restart the recursions) also go to `evaluate()`;
 3. `indicators_batch.latest_indicators` computes the last-candle values of every row with
    one numpy call per operation (bit-identical to the full-series indicators);
 4. rows sharing a preset object get their rules applied to whole columns at once (the rules
