@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# `make run`: migrate the embedded database and start the platform in the foreground.
+# `make run`: migrate the embedded database and start the whole platform in the foreground.
+# Defaults suit a first look (offline replay market data, short intervals); anything already
+# set in the environment wins, e.g. `MARKET_SOURCE=exchange make run`.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 atp="$root/.venv/bin/atp"
 export ATP_DATA_DIR="${ATP_DATA_DIR:-$root/data}"
+export MARKET_SOURCE="${MARKET_SOURCE:-replay}"
+export MARKET_INTERVAL_SECONDS="${MARKET_INTERVAL_SECONDS:-15}"
+export MONITOR_INTERVAL_SECONDS="${MONITOR_INTERVAL_SECONDS:-10}"
 mkdir -p "$ATP_DATA_DIR"
 "$atp" migrate
+echo "starting the platform (Ctrl-C to stop); API on http://127.0.0.1:${API_PORT:-8002}/api/health"
 exec "$atp" run

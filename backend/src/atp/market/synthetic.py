@@ -38,6 +38,23 @@ _SAMPLES_PER_CANDLE = 12
 _MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
+# Rough USD levels of well-known bases; only the order of magnitude matters.
+_TYPICAL_LEVELS = {
+    "BTC": 60_000.0,
+    "ETH": 3_000.0,
+    "SOL": 150.0,
+    "BNB": 550.0,
+    "XRP": 0.6,
+    "DOGE": 0.15,
+    "ADA": 0.45,
+    "DOT": 6.0,
+    "LINK": 15.0,
+    "LTC": 80.0,
+    "AVAX": 30.0,
+    "TRX": 0.12,
+}
+
+
 def _mix(values: U64) -> U64:
     """splitmix64 finaliser, vectorised (wrapping uint64 arithmetic)."""
     with np.errstate(over="ignore"):
@@ -72,8 +89,12 @@ class SyntheticMarket:
         return zlib.crc32(f"{self.seed}|{symbol}|{component}".encode()) * 2654435761 % 2**63
 
     def base_price(self, symbol: str) -> float:
-        """A stable magnitude per symbol, 0.05 .. 50,000."""
+        """A stable magnitude per symbol: near a familiar level for well-known coins (so a
+        newcomer's demo does not show BTC at $17), else anywhere in 0.05 .. 50,000."""
         u = float(_uniform(self._key(symbol, "base")))
+        typical = _TYPICAL_LEVELS.get(symbol.split("_", 1)[0].split("-", 1)[0])
+        if typical is not None:
+            return typical * float(10 ** ((u - 0.5) * 0.2))  # within about +-25 %
         return float(10 ** (u * 6 - 1.3))
 
     def log_price(self, symbol: str, ts_ms: npt.ArrayLike) -> FloatArray:

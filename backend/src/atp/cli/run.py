@@ -1,0 +1,29 @@
+"""`atp run`: the whole platform in one process (what `make run` starts)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+from atp.cli.common import get_context, guard_schema
+
+
+@click.command("run")
+@click.option("--no-api", is_flag=True, help="Do not serve the REST API.")
+def run(no_api: bool) -> None:
+    """Run market updater, monitor, sender and API together (embedded default)."""
+    app = get_context()
+    guard_schema(app)
+    from atp.runtime.all_in_one import run_all
+    from atp.runtime.runner import install_stop_signals
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        install_stop_signals(stop)
+        await run_all(app, stop, with_api=not no_api)
+
+    asyncio.run(main())
+
+
+commands: list[click.Command] = [run]

@@ -1,0 +1,166 @@
+"""The two small per-cycle queries behind the monitor's candle cache (one of each per timeframe).
+
+- `changed_rows`: candles of the cached windows whose `fetched_at` is at or after a watermark
+  (the market updater re-upserts the still-open candle and new ones with a new `fetched_at`).
+  Each symbol is bounded by its own window start, so the primary key index
+  (symbol, timeframe, open_time) serves it; no index on `fetched_at` is needed.
+- `window_counts`: how many candles each window range holds now, to notice deleted rows
+  (retention pruning) that a `fetched_at` watermark cannot see.
+
+Values are converted with exactly the SQL expressions `atp.market.candles_read.load_candles`
+uses (float8 / REAL casts, epoch milliseconds), so a merged window is bit-identical to a fresh
+read; `tests/integration/test_monitor_candle_cache.py` checks that on both databases.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from atp.core.candles import FloatArray, IntArray
+
+# "No lower bound": a window that is not full takes every stored candle of the symbol.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how UTCDateTime values are stored as text on SQLite
+
+_PG_CHANGED = """
+SELECT s.ord - 1, (date_part('epoch', c.open_time) * 1000)::int8,
+       c.open::float8, c.high::float8, c.low::float8, c.close::float8, c.volume::float8,
+       c.fetched_at
+FROM unnest(CAST(:symbols AS text[]), CAST(:starts AS timestamptz[]))
+     WITH ORDINALITY AS s(symbol, start, ord)
+CROSS JOIN LATERAL (
+  SELECT m.open_time, m.open, m.high, m.low, m.close, m.volume, m.fetched_at
+  FROM market_candles m
+  WHERE m.symbol = s.symbol AND m.timeframe = :timeframe AND m.open_time >= s.start
+    AND m.fetched_at >= :since
+) c
+"""
+_PG_COUNTS = """
+SELECT s.ord - 1, (
+  SELECT count(*) FROM market_candles m
+  WHERE m.symbol = s.symbol AND m.timeframe = :timeframe AND m.open_time >= s.start
+)
+FROM unnest(CAST(:symbols AS text[]), CAST(:starts AS timestamptz[]))
+     WITH ORDINALITY AS s(symbol, start, ord)
+"""
+# SQLite: the (position, symbol, start) list travels as one JSON parameter.
+_SQLITE_WINDOWS = """
+WITH w(pos, symbol, start) AS (
+  SELECT CAST(key AS INTEGER), json_extract(value, '$[0]'), json_extract(value, '$[1]')
+  FROM json_each(:windows)
+)
+"""
+_SQLITE_CHANGED = (
+    _SQLITE_WINDOWS
+    + """
+SELECT w.pos, CAST(strftime('%s', m.open_time) AS INTEGER) * 1000,
+       CAST(m.open AS REAL), CAST(m.high AS REAL), CAST(m.low AS REAL), CAST(m.close AS REAL),
+       CAST(m.volume AS REAL), m.fetched_at
+FROM w JOIN market_candles m
+  ON m.symbol = w.symbol AND m.timeframe = :timeframe AND m.open_time >= w.start
+WHERE m.fetched_at >= :since
+"""
+)
+_SQLITE_COUNTS = (
+    _SQLITE_WINDOWS
+    + """
+SELECT w.pos, (
+  SELECT count(*) FROM market_candles m
+  WHERE m.symbol = w.symbol AND m.timeframe = :timeframe AND m.open_time >= w.start
+) FROM w
+"""
+)
+
+
+@dataclass(frozen=True)
+class ChangedRows:
+    """Changed candles of one symbol, sorted by open time (epoch ms), with their fetch times."""
+
+    open_time: IntArray
+    open: FloatArray
+    high: FloatArray
+    low: FloatArray
+    close: FloatArray
+    volume: FloatArray
+    fetched_at: list[datetime]
+
+
+def changed_rows(
+    session: Session,
+    windows: Sequence[tuple[str, datetime]],
+    timeframe: str,
+    since: datetime,
+) -> dict[str, ChangedRows]:
+    """{symbol: rows with open_time >= its window start and fetched_at >= since}."""
+    if not windows:
+        return {}
+    rows = _execute(session, windows, timeframe, (_PG_CHANGED, _SQLITE_CHANGED), since=since)
+    by_position: dict[int, list[Any]] = {}
+    for row in rows:
+        by_position.setdefault(int(row[0]), []).append(row)
+    return {windows[pos][0]: _to_arrays(found) for pos, found in by_position.items()}
+
+
+def window_counts(
+    session: Session, windows: Sequence[tuple[str, datetime]], timeframe: str
+) -> dict[str, int]:
+    """{symbol: number of stored candles with open_time >= its window start}."""
+    if not windows:
+        return {}
+    rows = _execute(session, windows, timeframe, (_PG_COUNTS, _SQLITE_COUNTS))
+    return {windows[int(pos)][0]: int(count) for pos, count in rows}
+
+
+def _execute(
+    session: Session,
+    windows: Sequence[tuple[str, datetime]],
+    timeframe: str,
+    queries: tuple[str, str],
+    **extra: datetime,
+) -> list[Any]:
+    if session.get_bind().dialect.name == "postgresql":
+        params: dict[str, Any] = {
+            "symbols": [symbol for symbol, _ in windows],
+            "starts": [start for _, start in windows],
+            "timeframe": timeframe,
+            **extra,
+        }
+        return list(session.execute(text(queries[0]), params))
+    payload = json.dumps([[symbol, _sqlite_time(start)] for symbol, start in windows])
+    sqlite_params: dict[str, Any] = {"windows": payload, "timeframe": timeframe}
+    sqlite_params.update({name: _sqlite_time(value) for name, value in extra.items()})
+    return list(session.execute(text(queries[1]), sqlite_params))
+
+
+def _sqlite_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(tzinfo=None).strftime(_SQLITE_TIME)
+
+
+def as_utc(value: Any) -> datetime:
+    """A fetched_at from raw SQL: SQLite hands back naive UTC text, PostgreSQL an aware value."""
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _to_arrays(rows: list[Any]) -> ChangedRows:
+    rows.sort(key=lambda row: row[1])
+    values = np.asarray([row[2:7] for row in rows], dtype=np.float64).reshape(len(rows), 5)
+    return ChangedRows(
+        open_time=np.asarray([row[1] for row in rows], dtype=np.int64),
+        open=np.ascontiguousarray(values[:, 0]),
+        high=np.ascontiguousarray(values[:, 1]),
+        low=np.ascontiguousarray(values[:, 2]),
+        close=np.ascontiguousarray(values[:, 3]),
+        volume=np.ascontiguousarray(values[:, 4]),
+        fetched_at=[as_utc(row[7]) for row in rows],
+    )

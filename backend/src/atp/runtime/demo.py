@@ -1,0 +1,78 @@
+"""First-run seeding for the embedded default (`make run` / `atp run`).
+
+A newcomer should see the whole loop work within a minute: market data -> decision -> alert.
+The built-in presets are deliberately quiet (a few alerts per symbol per week), so the demo
+watchlist uses its own custom preset, `demo:lively`, that fires on most 5m candles. It is
+created once, marked in `trading_settings`, and never re-created: a symbol the operator
+deletes stays deleted (legacy pain point: deleted symbols came back at every boot).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from atp.db.base import utcnow
+from atp.ops.config_trail import ChangeSource
+from atp.ops.models import TradingSetting
+from atp.signals.models import StrategyPreset
+from atp.signals.presets import create_preset
+from atp.watchlist import service as watchlist_service
+from atp.watchlist.models import WatchlistItem
+
+log = logging.getLogger(__name__)
+
+SEEDED_MARK = "DEMO_WATCHLIST_SEEDED"
+DEMO_PRESET = "demo:lively"
+DEMO_SYMBOLS = ("BTC_USDT", "ETH_USDT", "SOL_USDT", "XRP_USDT", "DOGE_USDT", "ADA_USDT")
+_DEMO_VALUES = {
+    "timeframe": "5m",
+    "rsi_cross": False,
+    "rsi_buy_below": 48,
+    "rsi_sell_above": 52,
+    "check_ema10": False,
+    "check_ma50": False,
+    "check_ma200": False,
+    "trend_filter": False,
+    "volume_min_ratio": 0,
+    "cooldown_minutes": 2,
+    "min_price_change_pct": "0.1",
+}
+
+
+def seed_demo_watchlist(session: Session) -> list[str]:
+    """Seed the demo preset and watchlist once; return the symbols added (empty if not run)."""
+    if session.get(TradingSetting, SEEDED_MARK) is not None:
+        return []
+    if session.scalar(select(func.count()).select_from(WatchlistItem)):
+        _mark(session, "skipped: watchlist not empty")
+        return []
+    if session.scalar(select(StrategyPreset.id).where(StrategyPreset.key == DEMO_PRESET)) is None:
+        create_preset(
+            session,
+            DEMO_PRESET,
+            base="scalp:aggressive",
+            values=_DEMO_VALUES,
+            source=ChangeSource.SYSTEM,
+            description="Chatty demo preset for the embedded default",
+        )
+    for symbol in DEMO_SYMBOLS:
+        watchlist_service.add_item(
+            session,
+            symbol=symbol,
+            source=ChangeSource.SYSTEM,
+            actor="demo-seed",
+            values={"preset": DEMO_PRESET, "alert_enabled": "true"},
+        )
+    _mark(session, ",".join(DEMO_SYMBOLS))
+    log.info("seeded demo watchlist %s with preset %s", ", ".join(DEMO_SYMBOLS), DEMO_PRESET)
+    return list(DEMO_SYMBOLS)
+
+
+def _mark(session: Session, value: str) -> None:
+    session.add(
+        TradingSetting(key=SEEDED_MARK, value=value, updated_at=utcnow(), updated_by="system")
+    )
+    session.flush()

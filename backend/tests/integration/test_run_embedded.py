@@ -1,0 +1,99 @@
+"""`atp run` (what `make run` starts): replay market data -> monitor -> outbox -> console sender."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from atp.alerts.models import TelegramMessage
+from atp.db.revision import upgrade_to_head
+from atp.db.session import make_engine, make_session_factory, unit_of_work
+from atp.ops.config_trail import ChangeSource
+from atp.runtime.demo import DEMO_SYMBOLS, seed_demo_watchlist
+from atp.watchlist import service as watchlist_service
+
+ATP = str(Path(sys.executable).with_name("atp"))
+
+
+def test_demo_seed_runs_once_and_deleted_symbols_stay_deleted(
+    sessions: sessionmaker[Session],
+) -> None:
+    from atp.runtime.seed import seed_all
+
+    seed_all(sessions)
+    with unit_of_work(sessions) as session:
+        assert seed_demo_watchlist(session) == list(DEMO_SYMBOLS)
+    with unit_of_work(sessions) as session:
+        watchlist_service.remove_item(session, symbol="BTC_USDT", source=ChangeSource.CLI)
+    with unit_of_work(sessions) as session:
+        assert seed_demo_watchlist(session) == []
+        active = [i.symbol for i in watchlist_service.list_items(session)]
+    assert "BTC_USDT" not in active and len(active) == len(DEMO_SYMBOLS) - 1
+
+
+def test_demo_seed_leaves_an_existing_watchlist_alone(sessions: sessionmaker[Session]) -> None:
+    with unit_of_work(sessions) as session:
+        watchlist_service.add_item(session, symbol="LINK_USDT", source=ChangeSource.CLI)
+    with unit_of_work(sessions) as session:
+        assert seed_demo_watchlist(session) == []
+        assert [i.symbol for i in watchlist_service.list_items(session)] == ["LINK_USDT"]
+
+
+def test_atp_run_delivers_alerts_offline_and_stops_cleanly(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'atp.sqlite3'}"
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    sessions = make_session_factory(engine)
+    from atp.runtime.seed import seed_all
+
+    seed_all(sessions)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL"))}
+    env.update(
+        DATABASE_URL=url,
+        ATP_DATA_DIR=str(tmp_path),
+        ENVIRONMENT="local",
+        MARKET_SOURCE="replay",
+        MARKET_INTERVAL_SECONDS="5",
+        MONITOR_INTERVAL_SECONDS="2",
+    )
+    proc = subprocess.Popen(
+        [ATP, "run", "--no-api"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        sent = _wait_for_sent(sessions, timeout=60)
+        assert sent > 0, "no alert delivered within 60 s"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=30)
+        engine.dispose()
+    assert proc.returncode == 0, output[-3000:]
+    assert "[HEARTBEAT] SignalMonitorService alive" in output
+    assert "----- alert (console" in output
+    assert "Traceback" not in output
+
+
+def _wait_for_sent(sessions: sessionmaker[Session], timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with sessions() as session:
+            sent = session.scalar(
+                select(func.count())
+                .select_from(TelegramMessage)
+                .where(TelegramMessage.status == "SENT")
+            )
+        if sent:
+            return int(sent)
+        time.sleep(0.5)
+    return 0
