@@ -58,12 +58,15 @@ class ExactNumeric(TypeDecorator[Decimal]):
     impl = Numeric
     cache_ok = True
 
+    def __init__(self, precision: int, scale: int) -> None:
+        super().__init__(precision, scale)
+        self.precision = precision
+        self.scale = scale
+
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
-            return dialect.type_descriptor(
-                Numeric(self.impl_instance.precision, self.impl_instance.scale, asdecimal=False)
-            )
-        return dialect.type_descriptor(self.impl_instance)
+            return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=False))
+        return dialect.type_descriptor(Numeric(self.precision, self.scale))
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if isinstance(value, float):

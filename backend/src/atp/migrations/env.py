@@ -22,8 +22,7 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     if type_ == "type" and isinstance(obj, ExactNumeric):
-        impl = obj.impl_instance
-        return f"sa.Numeric(precision={impl.precision}, scale={impl.scale})"
+        return f"sa.Numeric(precision={obj.precision}, scale={obj.scale})"
     return False
 
 

@@ -25,7 +25,9 @@ class StrategyPreset(TimestampMixin, Base):
     risk: Mapped[str] = mapped_column(String(32), nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
-    is_builtin: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    is_builtin: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
     description: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
@@ -36,7 +38,9 @@ class WatchlistSignalState(Base):
 
     symbol: Mapped[str] = mapped_column(SYMBOL, primary_key=True)
     strategy_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    signal_side: Mapped[str] = mapped_column(SIDE, nullable=False, default="NONE", server_default="NONE")
+    signal_side: Mapped[str] = mapped_column(
+        SIDE, nullable=False, default="NONE", server_default="NONE"
+    )
     last_price: Mapped[Decimal | None] = mapped_column(PRICE, nullable=True)
     evaluated_at_utc: Mapped[datetime] = mapped_column(
         UTCDateTime(), nullable=False, default=utcnow, server_default=func.now()
