@@ -27,7 +27,6 @@ shared rule `atp.market.freshness.check_freshness`, exactly what `load_freshness
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -86,9 +85,10 @@ class CandleCache:
         self,
         *,
         overlap_s: float = DEFAULT_OVERLAP_S,
-        refresh_cycles: int = DEFAULT_REFRESH_CYCLES,
+        refresh_cycles: int | None = DEFAULT_REFRESH_CYCLES,
     ) -> None:
-        if overlap_s < 0 or refresh_cycles < 1:
+        """`refresh_cycles=None` turns the rolling full re-read off (tests of the delta path)."""
+        if overlap_s < 0 or (refresh_cycles is not None and refresh_cycles < 1):
             raise ValueError("overlap_s must be >= 0 and refresh_cycles >= 1")
         self.overlap = timedelta(seconds=overlap_s)
         self.refresh_cycles = refresh_cycles
@@ -122,7 +122,7 @@ class CandleCache:
         failed = self._apply_changes(session, group, known, timeframe, now) if known else []
         missing = [s for s in wanted if s not in group.windows]
         due = self._due_for_refresh(group, known, set(failed))
-        self._load(session, group, missing + due, timeframe, covers_all=not known)
+        self._load(session, group, missing + due, timeframe, now, covers_all=not known)
         self.stats.reloaded += len(failed)
         windows = group.windows
         return MarketWindow(
@@ -152,14 +152,18 @@ class CandleCache:
                 del group.windows[symbol]
                 continue
             window.arrays, window.newest = merged.tail(group.limit), newest
-        seen = [max(rows.fetched_at) for rows in changes.values()]
+        seen = [rows.max_fetched_at for rows in changes.values()]
         self.stats.changed_rows += sum(len(rows.open_time) for rows in changes.values())
         group.watermark = _cap(max([*seen, *_present(group.watermark)], default=None), now)
         return failed
 
     def _due_for_refresh(self, group: _Timeframe, known: list[str], skip: set[str]) -> list[str]:
+        """The windows read longest ago, spread so each is re-read once per `refresh_cycles`."""
+        if self.refresh_cycles is None:
+            return []
+        n, cycles = len(known), self.refresh_cycles
+        count = (self.cycle * n) // cycles - ((self.cycle - 1) * n) // cycles
         candidates = [s for s in known if s not in skip and s in group.windows]
-        count = math.ceil(len(known) / self.refresh_cycles)
         oldest = sorted(candidates, key=lambda s: (group.windows[s].loaded_cycle, s))[:count]
         return [s for s in oldest if group.windows[s].loaded_cycle < self.cycle]
 
@@ -169,6 +173,7 @@ class CandleCache:
         group: _Timeframe,
         symbols: list[str],
         timeframe: str,
+        now: datetime,
         *,
         covers_all: bool,
     ) -> None:
@@ -184,12 +189,17 @@ class CandleCache:
             previous = group.windows.get(symbol)
             if previous is not None and not same_arrays(previous.arrays, series):
                 self.stats.drift += 1
-                log.warning("[MONITOR] candle cache drift symbol=%s timeframe=%s", symbol, timeframe)
+                log.warning(
+                    "[MONITOR] candle cache drift symbol=%s timeframe=%s (a full re-read differed"
+                    " from the merged window; an updater commit in between also does this)",
+                    symbol,
+                    timeframe,
+                )
             group.windows[symbol] = _Window(series, entry, self.cycle)
         self.stats.loaded += len(symbols)
         if covers_all:
             fetched = [as_utc(pair[1]) for pair in newest.values()]
-            group.watermark = _cap(max(fetched, default=None), datetime.now(UTC))
+            group.watermark = _cap(max(fetched, default=None), now)
 
 
 def merge_rows(window: CandleArrays, rows: ChangedRows) -> CandleArrays:
@@ -231,12 +241,10 @@ def _window_start(arrays: CandleArrays, limit: int) -> datetime:
     return datetime.fromtimestamp(int(arrays.open_time[0]) / 1000, tz=UTC)
 
 
-def _newer(
-    current: tuple[int, datetime] | None, rows: ChangedRows
-) -> tuple[int, datetime] | None:
+def _newer(current: tuple[int, datetime] | None, rows: ChangedRows) -> tuple[int, datetime] | None:
     last = int(rows.open_time[-1])
     if current is None or last >= current[0]:
-        return last, rows.fetched_at[-1]
+        return last, rows.newest_fetched_at
     return current
 
 

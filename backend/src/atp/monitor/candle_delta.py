@@ -82,7 +82,7 @@ SELECT w.pos, (
 
 @dataclass(frozen=True)
 class ChangedRows:
-    """Changed candles of one symbol, sorted by open time (epoch ms), with their fetch times."""
+    """Changed candles of one symbol, sorted by open time (epoch ms)."""
 
     open_time: IntArray
     open: FloatArray
@@ -90,7 +90,8 @@ class ChangedRows:
     low: FloatArray
     close: FloatArray
     volume: FloatArray
-    fetched_at: list[datetime]
+    newest_fetched_at: datetime  # of the row with the latest open time
+    max_fetched_at: datetime
 
 
 def changed_rows(
@@ -103,10 +104,33 @@ def changed_rows(
     if not windows:
         return {}
     rows = _execute(session, windows, timeframe, (_PG_CHANGED, _SQLITE_CHANGED), since=since)
-    by_position: dict[int, list[Any]] = {}
-    for row in rows:
-        by_position.setdefault(int(row[0]), []).append(row)
-    return {windows[pos][0]: _to_arrays(found) for pos, found in by_position.items()}
+    if not rows:
+        return {}
+    # Column-wise with numpy: after a backfill every row of every window may come back.
+    columns = list(zip(*rows, strict=True))
+    position = np.asarray(columns[0], dtype=np.int64)
+    times = np.asarray(columns[1], dtype=np.int64)
+    values = np.asarray(columns[2:7], dtype=np.float64)
+    fetched = columns[7]
+    order = np.lexsort((times, position))
+    position, times, values = position[order], times[order], values[:, order]
+    cuts = np.flatnonzero(position[1:] != position[:-1]) + 1
+    starts, ends = np.concatenate(([0], cuts)), np.concatenate((cuts, [len(position)]))
+    out: dict[str, ChangedRows] = {}
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        # SQLite text timestamps are fixed-width, so max() on the raw values is chronological.
+        raw = [fetched[i] for i in order[start:end].tolist()]
+        out[windows[int(position[start])][0]] = ChangedRows(
+            open_time=times[start:end],
+            open=values[0, start:end],
+            high=values[1, start:end],
+            low=values[2, start:end],
+            close=values[3, start:end],
+            volume=values[4, start:end],
+            newest_fetched_at=as_utc(raw[-1]),
+            max_fetched_at=as_utc(max(raw)),
+        )
+    return out
 
 
 def window_counts(
@@ -150,17 +174,3 @@ def as_utc(value: Any) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
-
-
-def _to_arrays(rows: list[Any]) -> ChangedRows:
-    rows.sort(key=lambda row: row[1])
-    values = np.asarray([row[2:7] for row in rows], dtype=np.float64).reshape(len(rows), 5)
-    return ChangedRows(
-        open_time=np.asarray([row[1] for row in rows], dtype=np.int64),
-        open=np.ascontiguousarray(values[:, 0]),
-        high=np.ascontiguousarray(values[:, 1]),
-        low=np.ascontiguousarray(values[:, 2]),
-        close=np.ascontiguousarray(values[:, 3]),
-        volume=np.ascontiguousarray(values[:, 4]),
-        fetched_at=[as_utc(row[7]) for row in rows],
-    )

@@ -1,7 +1,8 @@
 """One monitor cycle, designed for speed (500 symbols well under a second):
 
 1. read phase (one session): alert-enabled, not deleted watchlist rows; presets resolved in
-   batch; candles and freshness per timeframe (one query each); tickers, throttle memory and the
+   batch; candles and freshness per timeframe from the leader's candle cache (only rows changed
+   since the last cycle are read, see candle_cache.py); tickers, throttle memory and the
    previous state rows (one query each); trading switches; Telegram status.
 2. config check: a symbol whose configuration hash changed gets its throttle baseline reset
    (its own small transaction, recorded in config_changes with source=system).
@@ -26,6 +27,7 @@ from atp.alerts.gating import telegram_status
 from atp.db.base import utcnow
 from atp.db.session import unit_of_work
 from atp.monitor.activity import OrderActivity, load_activity
+from atp.monitor.candle_cache import CandleCache
 from atp.monitor.decide import (
     CycleContext,
     SymbolDecision,
@@ -59,6 +61,7 @@ class CycleReport:
     telegram: TelegramGateState | None = None
     reasons: Counter[str] = field(default_factory=Counter)
     phase_ms: dict[str, float] = field(default_factory=dict)  # read/reset/evaluate/effects/write
+    candle_cache: dict[str, int] = field(default_factory=dict)  # CacheStats of this cycle
     decisions: list[SymbolDecision] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -77,18 +80,31 @@ def telegram_gate_state(settings: Settings, session: Session) -> TelegramGateSta
 
 
 def run_cycle(
-    sessions: sessionmaker[Session], settings: Settings, *, now: datetime | None = None
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    cache: CandleCache | None = None,
 ) -> CycleReport:
+    """One cycle. `cache` (the worker's, kept across cycles) makes later reads incremental."""
     started = time.perf_counter()
     now = now or utcnow()
     report = CycleReport(started_at=now)
     clock = _PhaseClock(report)
-    with sessions() as session:
-        rows = load_watchlist(session)
-        inputs = load_inputs(session, rows, now=now, candle_limit=settings.monitor_candle_limit)
-        switches = load_switches(session)
-        telegram = telegram_gate_state(settings, session)
+    cache = cache if cache is not None else CandleCache()
+    try:
+        with sessions() as session:
+            rows = load_watchlist(session)
+            inputs = load_inputs(
+                session, rows, now=now, candle_limit=settings.monitor_candle_limit, cache=cache
+            )
+            switches = load_switches(session)
+            telegram = telegram_gate_state(settings, session)
+    except Exception:
+        cache.clear()  # a half-applied read must not be trusted next cycle
+        raise
     report.symbols, report.switches, report.telegram = len(inputs), switches, telegram
+    report.candle_cache = cache.stats.as_dict()
     clock.lap("read")
     hashes = {inp.item.symbol: _reset_if_changed(sessions, inp, now, report) for inp in inputs}
     clock.lap("reset")

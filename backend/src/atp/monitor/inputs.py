@@ -1,6 +1,8 @@
-"""Everything one cycle needs, read in batch: one query per table (candles: one per timeframe).
+"""Everything one cycle needs, read in batch: one query per table (candles: a few per timeframe).
 
 500 symbols must evaluate in well under a second, so nothing here runs a query per symbol.
+Candles and freshness come from the leader's `CandleCache` (only changed rows are read after
+the first cycle); without one (dry run, tests) a throw-away cache reads everything.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from atp.core.candles import CandleArrays
 from atp.core.presets import PresetParams
 from atp.core.strategy import required_candles
 from atp.core.timeframes import duration_ms, parse_timeframe
-from atp.market.freshness import Freshness, fetch_limit_s, load_freshness
+from atp.market.freshness import Freshness, fetch_limit_s
 from atp.market.models import MarketPrice
 from atp.monitor import sources
+from atp.monitor.candle_cache import CandleCache
 from atp.monitor.throttle_state import HASHED_FIELDS, ThrottleMemory, load_memory
 from atp.signals.models import WatchlistSignalState
 from atp.watchlist.models import WatchlistItem
@@ -91,13 +94,18 @@ def load_watchlist(session: Session, symbols: Sequence[str] | None = None) -> li
 
 
 def load_inputs(
-    session: Session, rows: Sequence[WatchlistItem], *, now: datetime, candle_limit: int
+    session: Session,
+    rows: Sequence[WatchlistItem],
+    *,
+    now: datetime,
+    candle_limit: int,
+    cache: CandleCache | None = None,
 ) -> list[SymbolInput]:
     inputs = {row.symbol: SymbolInput(item=WatchItem.from_row(row)) for row in rows}
     if not inputs:
         return []
     _attach_presets(session, rows, inputs)
-    _attach_market(session, inputs, now=now, candle_limit=candle_limit)
+    _attach_market(session, inputs, now=now, candle_limit=candle_limit, cache=cache)
     _attach_memory(session, inputs)
     _attach_previous(session, inputs)
     return list(inputs.values())
@@ -116,7 +124,12 @@ def _attach_presets(
 
 
 def _attach_market(
-    session: Session, inputs: dict[str, SymbolInput], *, now: datetime, candle_limit: int
+    session: Session,
+    inputs: dict[str, SymbolInput],
+    *,
+    now: datetime,
+    candle_limit: int,
+    cache: CandleCache | None,
 ) -> None:
     by_timeframe: dict[str, list[SymbolInput]] = defaultdict(list)
     for inp in inputs.values():
@@ -124,18 +137,19 @@ def _attach_market(
             by_timeframe[inp.params.timeframe].append(inp)
     prices = _ticker_prices(session, inputs)
     now_ms = int(now.timestamp() * 1000)
+    cache = cache or CandleCache()
+    cache.start_cycle(by_timeframe)
     for timeframe, group in by_timeframe.items():
         symbols = [inp.item.symbol for inp in group]
         limit = max(
             candle_limit, *(required_candles(inp.params) + 2 for inp in group if inp.params)
         )
-        candles = sources.load_candles(session, symbols, timeframe, limit)
-        freshness = load_freshness(session, symbols, timeframe, now)
+        market = cache.read(session, symbols, timeframe, limit, now)
         price_age_limit = fetch_limit_s(timeframe)
         for inp in group:
-            series = completed_candles(candles.get(inp.item.symbol), timeframe, now_ms)
+            series = completed_candles(market.candles.get(inp.item.symbol), timeframe, now_ms)
             inp.candles = {timeframe: series}
-            inp.freshness = freshness.get(inp.item.symbol)
+            inp.freshness = market.freshness.get(inp.item.symbol)
             inp.price = _price(prices.get(inp.item.symbol), series, now, price_age_limit)
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from atp.db.base import utcnow
 from atp.db.session import unit_of_work
 from atp.monitor.blockers import log_still_active, observe, sync_blockers
+from atp.monitor.candle_cache import CandleCache
 from atp.monitor.cycle import CycleReport, run_cycle
 from atp.monitor.heartbeat import Beat, Heartbeat
 from atp.monitor.leader import LeaderElector, LeaderLock, make_leader_lock
@@ -44,11 +45,14 @@ class MonitorWorker:
         self.last_cycle_at: datetime | None = None
         self._was_leader = False
         self.last_state: str | None = None
+        # Candle windows kept between this leader's cycles (only changed rows are read).
+        self.candle_cache = CandleCache()
 
     def tick(self) -> str:
         """One tick; returns the state this instance was in (running/paused/disabled/standby)."""
         if not self.elector.ensure():
             self._was_leader = False
+            self.candle_cache.clear()  # another leader may run for hours: start cold next time
             self._write_beat(Beat(STANDBY, STANDBY, self.cycle, 0, None, 0))
             self.last_state = STANDBY
             return STANDBY
@@ -68,7 +72,7 @@ class MonitorWorker:
             if is_paused(session):
                 return PAUSED, None, None
         try:
-            report = run_cycle(self.context.sessions, self.settings)
+            report = run_cycle(self.context.sessions, self.settings, cache=self.candle_cache)
         except Exception as exc:  # the whole cycle failed (e.g. database down): record, retry
             log.exception("[MONITOR] cycle failed")
             return RUNNING, None, f"{exc.__class__.__name__}: {exc}"
@@ -118,6 +122,7 @@ class MonitorWorker:
                 resets=report.resets,
                 blocked_ledger_rows=report.blocked_ledger_rows,
                 phase_ms=report.phase_ms,
+                candle_cache=report.candle_cache,
             )
         return details
 
