@@ -6,7 +6,6 @@ Under CI (CI=true) a missing or unreachable PostgreSQL is an error, never a skip
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +18,8 @@ from atp.db.models import Base
 from atp.db.revision import upgrade_to_head
 from atp.db.session import make_engine, make_session_factory
 from atp.settings import Settings
+from tests.settings_env import IN_CI, PG_URL
 
-PG_URL = os.environ.get("ATP_TEST_DATABASE_URL", "").strip()
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 BACKENDS = ["sqlite", "postgres"]
 _skipped_pg: list[str] = []
 

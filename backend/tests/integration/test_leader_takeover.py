@@ -15,16 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from atp.monitor.heartbeat import SERVICE
 from atp.ops.models import ServiceHeartbeat
+from tests.settings_env import child_env
 
 INTERVAL_S = 0.5
 ATP = Path(sys.executable).with_name("atp")
 
 
 def _start(db_url: str, instance: str, workdir: Path) -> subprocess.Popen[bytes]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "MONITOR_", "ATP_"))
-    }
-    env.update(
+    env = child_env(
         DATABASE_URL=db_url,
         ATP_DATA_DIR=str(workdir),
         ENVIRONMENT="test",

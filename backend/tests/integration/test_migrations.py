@@ -12,8 +12,8 @@ from sqlalchemy import inspect
 from atp.db.models import Base
 from atp.db.revision import downgrade_to_base, revision_status, upgrade_to_head
 from atp.db.session import make_engine
-from tests.conftest import PG_URL
 from tests.integration.db_admin import empty_database
+from tests.settings_env import PG_URL
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from atp.db.session import make_engine, make_session_factory, unit_of_work
 from atp.ops.config_trail import ChangeSource
 from atp.runtime.demo import DEMO_SYMBOLS, seed_demo_watchlist
 from atp.watchlist import service as watchlist_service
+from tests.settings_env import child_env
 
 ATP = str(Path(sys.executable).with_name("atp"))
 
@@ -54,8 +54,7 @@ def test_atp_run_delivers_alerts_offline_and_stops_cleanly(tmp_path: Path) -> No
     from atp.runtime.seed import seed_all
 
     seed_all(sessions)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_URL"))}
-    env.update(
+    env = child_env(
         DATABASE_URL=url,
         ATP_DATA_DIR=str(tmp_path),
         ENVIRONMENT="local",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from atp.cli import main
-from tests.conftest import PG_URL
 from tests.integration.db_admin import empty_database
+from tests.settings_env import PG_URL, child_env
 
 PROCESS_COMMANDS = ["api", "monitor", "market", "sync", "bot", "sender"]
 ATP = str(Path(sys.executable).with_name("atp"))
@@ -22,8 +21,7 @@ def _present_process_commands() -> list[str]:
 
 
 def _run(command: str, url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "TELEGRAM_"))}
-    env.update(DATABASE_URL=url, ATP_DATA_DIR=str(tmp_path), ENVIRONMENT="test")
+    env = child_env(DATABASE_URL=url, ATP_DATA_DIR=str(tmp_path), ENVIRONMENT="test")
     return subprocess.run(
         [ATP, command], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path
     )

@@ -112,20 +112,7 @@ def remove_item(
 ) -> WatchlistItem:
     """Soft-delete: the row stays (history, restore); the monitor stops evaluating it."""
     item = _get_or_error(session, symbol)
-    item.is_deleted = True
-    item.deleted_at = utcnow()
-    record_change(
-        session,
-        source=source,
-        entity=ENTITY,
-        entity_key=item.symbol,
-        field="is_deleted",
-        old=False,
-        new=True,
-        actor=actor,
-    )
-    session.flush()
-    return item
+    return _set_deleted(session, item, deleted=True, source=source, actor=actor)
 
 
 def restore_item(
@@ -136,16 +123,27 @@ def restore_item(
         raise WatchlistError(f"{symbol.upper()} was never on the watchlist; use `add`")
     if not item.is_deleted:
         raise WatchlistError(f"{item.symbol} is not deleted")
-    item.is_deleted = False
-    item.deleted_at = None
+    return _set_deleted(session, item, deleted=False, source=source, actor=actor)
+
+
+def _set_deleted(
+    session: Session,
+    item: WatchlistItem,
+    *,
+    deleted: bool,
+    source: ChangeSource,
+    actor: str | None,
+) -> WatchlistItem:
+    item.is_deleted = deleted
+    item.deleted_at = utcnow() if deleted else None
     record_change(
         session,
         source=source,
         entity=ENTITY,
         entity_key=item.symbol,
         field="is_deleted",
-        old=True,
-        new=False,
+        old=not deleted,
+        new=deleted,
         actor=actor,
     )
     session.flush()
