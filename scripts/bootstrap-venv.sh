@@ -14,6 +14,12 @@ pick_python() {
   return 1
 }
 
+# A venv left half-made (e.g. `python3 -m venv` failed before python3-venv was installed) has a
+# python but no pip: rebuild it rather than failing on every later run.
+if [ -x "$venv/bin/python" ] && ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
+  echo "rebuilding $venv: it has no pip (an earlier creation failed part-way)"
+  rm -rf "$venv"
+fi
 if [ ! -x "$venv/bin/python" ]; then
   python=$(pick_python) || { echo "error: Python >= 3.11 is required (python3 --version)" >&2; exit 1; }
   if ! "$python" -m venv "$venv"; then

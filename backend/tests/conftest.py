@@ -32,7 +32,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not PG_URL:
+    if not PG_URL and _skipped_pg:
         terminalreporter.write_line(
             f"NOTE: PostgreSQL tests were SKIPPED ({len(_skipped_pg)} test(s)): "
             "set ATP_TEST_DATABASE_URL to run them (make test does when PostgreSQL is reachable).",

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "atp"
@@ -147,11 +147,17 @@ class Settings(BaseSettings):
     # --- Telegram (the older *_AWS names are accepted for compatibility) --------------------
     telegram_bot_token: str = Field(
         default="",
-        validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "TELEGRAM_BOT_TOKEN_AWS"),
+        validation_alias="TELEGRAM_BOT_TOKEN",
         repr=False,
     )
-    telegram_chat_id: str = Field(
-        default="", validation_alias=AliasChoices("TELEGRAM_CHAT_ID", "TELEGRAM_CHAT_ID_AWS")
+    telegram_chat_id: str = Field(default="", validation_alias="TELEGRAM_CHAT_ID")
+    # Legacy names: used only when the new name is empty (an example file copied with
+    # `TELEGRAM_BOT_TOKEN=` left blank must not hide a `TELEGRAM_BOT_TOKEN_AWS` value).
+    telegram_bot_token_aws: str = Field(
+        default="", validation_alias="TELEGRAM_BOT_TOKEN_AWS", repr=False, exclude=True
+    )
+    telegram_chat_id_aws: str = Field(
+        default="", validation_alias="TELEGRAM_CHAT_ID_AWS", exclude=True
     )
     telegram_api_base_url: str = Field(
         default="https://api.telegram.org", validation_alias="TELEGRAM_API_BASE_URL"
@@ -206,6 +212,14 @@ class Settings(BaseSettings):
         if value.startswith("postgres://"):
             value = "postgresql://" + value.removeprefix("postgres://")
         return value.strip()
+
+    @model_validator(mode="after")
+    def _apply_legacy_telegram_names(self) -> Settings:
+        if not self.telegram_bot_token.strip():
+            self.telegram_bot_token = self.telegram_bot_token_aws.strip()
+        if not self.telegram_chat_id.strip():
+            self.telegram_chat_id = self.telegram_chat_id_aws.strip()
+        return self
 
     @property
     def effective_database_url(self) -> str:

@@ -50,3 +50,11 @@ def test_db_status_reports_current_and_head(tmp_path: Path) -> None:
     assert _run("migrate", url, tmp_path).returncode == 0
     result = _run("db-status", url, tmp_path)
     assert result.returncode == 0 and "(at head)" in result.stdout
+
+
+def test_unreachable_database_is_one_line_and_exit_3(tmp_path: Path) -> None:
+    # Port 9 (discard) on loopback: nothing listens there, the connection is refused at once.
+    result = _run("monitor", "postgresql://postgres@127.0.0.1:9/none", tmp_path)
+    assert result.returncode == 3
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "cannot check the database schema" in lines[0], result.stderr

@@ -96,6 +96,15 @@ def test_bad_input_exits_non_zero_and_changes_nothing(
         (("watchlist", "restore", "BTC_USDT"), "not deleted"),
         (("watchlist", "set", "BTC_USDT", 'overrides={"rsi_buy_belw": 40}'), "overrides"),
         (("watchlist", "set", "BTC_USDT", "overrides=[1]"), "JSON object"),
+        (
+            ("watchlist", "set", "BTC_USDT", "trade_amount_usd=0.0000000000000000001"),
+            "decimal places",
+        ),
+        (("watchlist", "set", "BTC_USDT", "trade_amount_usd=1e30"), "must be below"),
+        (("watchlist", "set", "BTC_USDT", "alert_cooldown_minutes=10000000"), "must be below"),
+        (("watchlist", "set", "BTC_USDT", "sl_percentage=0.1234567"), "decimal places"),
+        (("watchlist", "set", "BTC_USDT", "tp_percentage=100"), "below 100"),
+        (("watchlist", "set", "BTC_USDT", "trade_amount_usd=NaN"), "finite"),
     ]
     for args, reason in cases:
         code, out = run(settings, *args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -90,6 +91,28 @@ def test_legacy_aws_variable_names_are_accepted(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("ENVIRONMENT", "aws")
     status = telegram_status(Settings(_env_file=None))  # type: ignore[call-arg]
     assert status.enabled and status.chat_id == "777"
+
+
+def test_an_empty_new_name_does_not_hide_the_legacy_value(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_CHAT_ID",
+        "TELEGRAM_BOT_TOKEN_AWS",
+        "TELEGRAM_CHAT_ID_AWS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    env_file = tmp_path / "runtime.env"
+    env_file.write_text(
+        f"TELEGRAM_BOT_TOKEN=\nTELEGRAM_CHAT_ID=\nTELEGRAM_BOT_TOKEN_AWS={TOKEN}\n"
+        "TELEGRAM_CHAT_ID_AWS=777\nENVIRONMENT=aws\n"
+    )
+    settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
+    assert settings.telegram_bot_token == TOKEN and settings.telegram_chat_id == "777"
+    assert TOKEN not in repr(settings)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:new-token-wins")
+    assert Settings(_env_file=env_file).telegram_bot_token == "123:new-token-wins"  # type: ignore[call-arg]
 
 
 def test_blocked_is_logged_once_per_state_change_and_never_the_token(

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import talib  # the reference implementation (dev dependency): a hard import, never a skip
 
 from atp.core import indicators as ind
-
-talib = pytest.importorskip("talib")
 
 RTOL = 1e-9
 

@@ -49,7 +49,12 @@ def guard_schema(app: AppContext) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_SCHEMA_NOT_AT_HEAD)
     except Exception as exc:  # unreachable database: one line, no traceback, no crash loop spam
-        click.echo(
-            f"error: cannot check database schema: {exc.__class__.__name__}: {exc}", err=True
-        )
+        click.echo(f"error: cannot check the database schema: {_first_line(exc)}", err=True)
         sys.exit(EXIT_SCHEMA_NOT_AT_HEAD)
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's own first line (SQLAlchemy appends SQL and a help link on more lines)."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    return f"{type(cause).__name__}: {lines[0] if lines else 'no details'}"

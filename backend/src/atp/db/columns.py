@@ -10,6 +10,7 @@ from atp.db.types import ExactNumeric
 PRICE = ExactNumeric(38, 18)
 AMOUNT = ExactNumeric(38, 18)
 PERCENT = ExactNumeric(12, 6)
+MINUTES = ExactNumeric(12, 6)  # same storage as PERCENT; named for what it holds
 
 SYMBOL = String(32)  # e.g. BTC_USDT, BTCUSD-PERP
 SIDE = String(8)  # BUY / SELL / NONE

@@ -55,24 +55,46 @@ def _optional(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     return parse_optional
 
 
+def _fits(value: Decimal, raw: str, *, integer_digits: int, scale: int) -> Decimal:
+    """Refuse (never round) a value the column cannot store exactly."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > scale and value != value.quantize(
+        Decimal(1).scaleb(-scale)
+    ):
+        raise InvalidValueError(f"at most {scale} decimal places, got {raw!r}")
+    if abs(value) >= Decimal(10) ** integer_digits:
+        raise InvalidValueError(f"must be below {10**integer_digits:,}, got {raw!r}")
+    return value
+
+
+def _amount(raw: str) -> Decimal:
+    # AMOUNT/PRICE columns are NUMERIC(38, 18): 20 integer digits, 18 decimals.
+    return _fits(_decimal(raw), raw, integer_digits=20, scale=18)
+
+
+def _small(raw: str) -> Decimal:
+    # PERCENT/MINUTES columns are NUMERIC(12, 6): 6 integer digits, 6 decimals.
+    return _fits(_decimal(raw), raw, integer_digits=6, scale=6)
+
+
 def positive_decimal(raw: str) -> Decimal:
-    value = _decimal(raw)
+    value = _amount(raw)
     if value <= 0:
         raise InvalidValueError(f"must be greater than 0, got {raw!r}")
     return value
 
 
-def non_negative_decimal(raw: str) -> Decimal:
-    value = _decimal(raw)
+def non_negative_small(raw: str) -> Decimal:
+    value = _small(raw)
     if value < 0:
         raise InvalidValueError(f"must not be negative, got {raw!r}")
     return value
 
 
 def percent(raw: str) -> Decimal:
-    value = positive_decimal(raw)
-    if value >= 100:
-        raise InvalidValueError(f"must be below 100 (percent), got {raw!r}")
+    value = _small(raw)
+    if not 0 < value < 100:
+        raise InvalidValueError(f"must be above 0 and below 100 (percent), got {raw!r}")
     return value
 
 
@@ -105,8 +127,8 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "trade_amount_usd": _optional(positive_decimal),
     "preset": _optional(preset_key),
     "overrides": _optional(overrides),
-    "min_price_change_pct": _optional(non_negative_decimal),
-    "alert_cooldown_minutes": _optional(non_negative_decimal),
+    "min_price_change_pct": _optional(non_negative_small),
+    "alert_cooldown_minutes": _optional(non_negative_small),
     "sl_percentage": _optional(percent),
     "tp_percentage": _optional(percent),
     "buy_target": _optional(positive_decimal),

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Boolean, Integer, String, UniqueConstraint, false, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atp.db.base import Base, TimestampMixin
-from atp.db.columns import AMOUNT, PERCENT, PRICE, SYMBOL
+from atp.db.columns import AMOUNT, MINUTES, PERCENT, PRICE, SYMBOL
 from atp.db.types import UTCDateTime
 
 
@@ -48,7 +48,7 @@ class WatchlistItem(TimestampMixin, Base):
     preset: Mapped[str | None] = mapped_column(String(64), nullable=True)  # strategy_presets.key
     overrides: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     min_price_change_pct: Mapped[Decimal | None] = mapped_column(PERCENT, nullable=True)
-    alert_cooldown_minutes: Mapped[Decimal | None] = mapped_column(PERCENT, nullable=True)
+    alert_cooldown_minutes: Mapped[Decimal | None] = mapped_column(MINUTES, nullable=True)
     sl_percentage: Mapped[Decimal | None] = mapped_column(PERCENT, nullable=True)
     tp_percentage: Mapped[Decimal | None] = mapped_column(PERCENT, nullable=True)
     buy_target: Mapped[Decimal | None] = mapped_column(PRICE, nullable=True)

@@ -34,7 +34,10 @@ SendRequest = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """`attempts` total tries; delay before retry n is uniform(0, min(max, base * 2**n))."""
+    """`attempts` total tries; delay before retry n is uniform(cap/2, cap), cap = min(max, base * 2**n).
+
+    The lower bound keeps a real pause after a 429 while the jitter still spreads retries.
+    """
 
     attempts: int = 4
     base_delay_s: float = 0.25
