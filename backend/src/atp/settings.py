@@ -140,6 +140,9 @@ class Settings(BaseSettings):
     monitor_leader_lock_id: int = Field(
         default=7_305_001, ge=1, lt=2**31, validation_alias="MONITOR_LEADER_LOCK_ID"
     )
+    sender_lock_id: int = Field(
+        default=7_305_002, ge=1, lt=2**31, validation_alias="SENDER_LOCK_ID"
+    )
     monitor_candle_limit: int = Field(
         default=250, ge=50, le=5000, validation_alias="MONITOR_CANDLE_LIMIT"
     )

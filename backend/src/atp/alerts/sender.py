@@ -40,6 +40,7 @@ from atp.alerts.notifier import (
 from atp.alerts.pacing import ChatPacer, PacingLimits
 from atp.db.base import utcnow
 from atp.runtime.context import AppContext
+from atp.runtime.locks import LeaderElector, make_instance_lock
 from atp.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class SenderStats:
     expired: int = 0
     blocked: int = 0
     lost_claims: int = 0
+    standby: bool = False  # another sender holds the single-instance lock
 
 
 class SenderWorker:
@@ -85,8 +87,13 @@ class SenderWorker:
         *,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = utcnow,
+        elector: LeaderElector | None = None,
     ) -> None:
         self.sessions = sessions
+        # Pacing state lives in this process, so only one sender may be active at a time: the
+        # elector (a single-instance lock) makes extra senders hot standbys. Claims stay safe
+        # without it (two workers never send one row twice); the lock keeps pacing honest.
+        self.elector = elector
         self.settings = settings
         self.notifier = notifier
         self.config = config or SenderConfig.from_settings(settings)
@@ -110,6 +117,11 @@ class SenderWorker:
         await self.notifier.start()
         try:
             while not stop.is_set():
+                if not await self._is_active():
+                    if once:
+                        break
+                    await self._sleep(stop)
+                    continue
                 self._wake.clear()  # before dispatch: a send finishing meanwhile wakes _sleep
                 started = await self.dispatch()
                 if once and not started and not self._tasks and not self._due_waiting:
@@ -118,7 +130,18 @@ class SenderWorker:
         finally:
             await self._finish_in_flight()
             await self.notifier.close()
+            if self.elector is not None:
+                await asyncio.to_thread(self.elector.release)
         return self.stats
+
+    async def _is_active(self) -> bool:
+        if self.elector is None:
+            return True
+        active = await asyncio.to_thread(self.elector.ensure)
+        self.stats.standby = not active
+        if not active:
+            self._next_wake = self.config.poll_interval
+        return active
 
     async def tick(self) -> int:
         """One round: dispatch everything due and allowed now, and wait for those sends."""
@@ -304,7 +327,10 @@ class _BlockedNotifier:
 
 def build_sender(app: AppContext, config: SenderConfig | None = None) -> SenderWorker:
     notifier = build_notifier(app.settings) or _BlockedNotifier()
-    return SenderWorker(app.sessions, app.settings, notifier, config)
+    settings = app.settings
+    lock = make_instance_lock(settings, name="sender", pg_lock_id=settings.sender_lock_id)
+    elector = LeaderElector(lock, settings.monitor_instance_id, role="alert sender")
+    return SenderWorker(app.sessions, settings, notifier, config, elector=elector)
 
 
 async def run_sender(

@@ -30,7 +30,9 @@ def sender(once: bool) -> None:
         stop = asyncio.Event()
         install_stop_signals(stop)
         stats = await run_sender(app, stop, once=once)
-        if once:
+        if once and stats.standby:
+            click.echo("sender: standby (another sender holds the lock); nothing sent")
+        elif once:
             click.echo(
                 f"sent={stats.sent} retried={stats.retried} failed={stats.failed} "
                 f"expired={stats.expired} blocked={stats.blocked}"
