@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from atp import __version__
-from atp.api.routers import control, health
+from atp.api.routers import control, health, market
 from atp.runtime.context import AppContext
 
 
@@ -29,4 +29,5 @@ def create_app(context: AppContext | None = None) -> FastAPI:
     app.state.context = ctx
     app.include_router(health.router)
     app.include_router(control.router)
+    app.include_router(market.router)
     return app

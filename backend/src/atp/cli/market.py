@@ -80,4 +80,30 @@ def market(once: bool) -> None:
         raise SystemExit(code)
 
 
-commands: list[click.Command] = [market]
+@click.command("market-health")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts).")
+@click.option("--check", is_flag=True, help="Exit 1 when any symbol is unhealthy.")
+def market_health(as_json: bool, check: bool) -> None:
+    """The data-health view: fetch status, last error and freshness per watchlist symbol."""
+    import json
+
+    from atp.db.base import utcnow
+    from atp.market.health import data_health
+
+    app = get_context()
+    timeframes = app.settings.market_timeframes.split(",")
+    with app.sessions() as session:
+        rows = data_health(session, timeframes=timeframes, now=utcnow())
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in rows], indent=2))
+    for row in [] if as_json else rows:
+        ages = " ".join(
+            f"{tf}={'ok' if f.fresh else (f.reason or 'stale')}" for tf, f in row.freshness.items()
+        )
+        error = f" error={row.last_error}" if row.last_error else ""
+        click.echo(f"{row.symbol:<14} {row.status:<13} {ages}{error}")
+    if check and not all(r.healthy for r in rows):
+        raise SystemExit(1)
+
+
+commands: list[click.Command] = [market, market_health]
