@@ -23,6 +23,9 @@ from atp.market.models import MarketCandle
 from atp.market.ports import Candle
 from atp.market.retention import prune_candles
 from atp.monitor.candle_cache import CandleCache, MarketWindow, same_arrays
+from atp.monitor.cycle import run_cycle
+from atp.settings import Settings
+from tests.integration.monitor_support import NOW, seed_world
 
 TF = "1h"
 HOUR = timedelta(hours=1)
@@ -166,3 +169,32 @@ def test_steady_state_reads_only_changed_rows(sessions: sessionmaker[Session]) -
         assert cache.stats.changed_rows <= 2 * len(symbols)  # the open candle (+ overlap)
         closes = [float(window.candles[s].close[-1]) for s in symbols]
         assert np.allclose(closes, [11.0 + i + step + 0.0101 for i in range(12)])
+
+
+def test_cycles_with_the_cache_decide_like_cycles_without(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    """Through `run_cycle`: incremental reads after the first, same evaluation as a full read."""
+    symbols = {f"S{i:02d}_USDT": {"preset": ("test:buy", "test:none")[i % 2]} for i in range(6)}
+    seed_world(sessions, symbols)
+    cache = CandleCache()
+    first = run_cycle(sessions, settings, now=NOW, cache=cache)
+    assert first.candle_cache["loaded"] == 6
+    for step in range(1, 4):  # the updater rewrites the open candle, then a new one opens
+        now = NOW + timedelta(minutes=25 * step)
+        opened = now.replace(minute=0, second=0, microsecond=0)
+        for i, symbol in enumerate(symbols):
+            _write(sessions, symbol, [opened], now - timedelta(seconds=3), price=100.0 + i)
+        cached = run_cycle(sessions, settings, now=now, cache=cache)
+        assert cached.candle_cache["loaded"] <= 1 and cached.candle_cache["changed_rows"] >= 6
+        uncached = run_cycle(sessions, settings, now=now)
+        assert uncached.candle_cache["loaded"] == 6
+        for a, b in zip(cached.decisions, uncached.decisions, strict=True):
+            assert (a.symbol, a.side, a.decision_reason, a.price) == (
+                b.symbol,
+                b.side,
+                b.decision_reason,
+                b.price,
+            )
+            assert a.indicators == b.indicators and a.conditions == b.conditions
+            assert a.alert_outcome()[1] != "MARKET_DATA_STALE"

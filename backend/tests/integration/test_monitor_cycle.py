@@ -235,12 +235,16 @@ def test_state_rows_are_written_by_exactly_one_upsert(
     symbols = {f"S{i:02d}_USDT": {"preset": ("test:buy", "test:none")[i % 2]} for i in range(30)}
     seed_world(sessions, symbols)
     statements: list[str] = []
+    bound: list[int] = []
 
-    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def capture(
+        _conn: Any, _cursor: Any, statement: str, params: Any, _ctx: Any, _many: bool
+    ) -> None:
         if "watchlist_signal_state" in statement and statement.lstrip().upper().startswith(
             ("INSERT", "UPDATE")
         ):
             statements.append(statement)
+            bound.append(len(params))
 
     event.listen(engine, "before_cursor_execute", capture)
     try:
@@ -249,6 +253,9 @@ def test_state_rows_are_written_by_exactly_one_upsert(
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     assert len(statements) == 2  # one per cycle, for all 30 rows
+    # one multi-row statement carrying every row's values, not 30 executions of a small one
+    columns = len(WatchlistSignalState.__table__.columns)
+    assert bound == [30 * columns, 30 * columns]
     assert all("ON CONFLICT" in s.upper() for s in statements)
     assert _count(sessions, WatchlistSignalState) == 30
 
@@ -302,8 +309,12 @@ def test_one_symbols_exception_never_aborts_the_cycle(
             raise ZeroDivisionError("boom")
         return real(candles, preset, **kwargs)
 
+    def spoiled_batch(items: Any) -> Any:
+        raise ZeroDivisionError("one bad symbol spoils the batched evaluation")
+
     flaky.calls = 0  # type: ignore[attr-defined]
     monkeypatch.setattr(decide, "evaluate", flaky)
+    monkeypatch.setattr(decide, "evaluate_many", spoiled_batch)  # -> symbol by symbol
     report = run_cycle(sessions, settings, now=NOW)
     assert report.errors == 1 and report.emitted == 1
     statuses = {_state(sessions, s).alert_status for s in ("BTC_USDT", "ETH_USDT")}

@@ -33,6 +33,7 @@ from atp.monitor.decide import (
     SymbolDecision,
     TelegramGateState,
     decide_symbol,
+    evaluate_fresh,
     gate_trade,
 )
 from atp.monitor.effects import emit
@@ -109,7 +110,8 @@ def run_cycle(
     hashes = {inp.item.symbol: _reset_if_changed(sessions, inp, now, report) for inp in inputs}
     clock.lap("reset")
     ctx = CycleContext(now=now, switches=switches, telegram=telegram)
-    decisions = [decide_symbol(inp, ctx) for inp in inputs]
+    evaluated = evaluate_fresh(inputs)
+    decisions = [decide_symbol(inp, ctx, ev) for inp, ev in zip(inputs, evaluated, strict=True)]
     clock.lap("evaluate")
     _apply_effects(sessions, settings, inputs, decisions, hashes, report)
     clock.lap("effects")

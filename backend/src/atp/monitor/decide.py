@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from atp.core.strategy import INSUFFICIENT_DATA, NO_SIGNAL, Decision, evaluate
+from atp.core.strategies.batch import EvaluationItem
+from atp.core.strategy import INSUFFICIENT_DATA, NO_SIGNAL, Decision, evaluate, evaluate_many
 from atp.core.throttle import evaluate_throttle
 from atp.monitor.activity import OrderActivity
 from atp.monitor.gates import (
@@ -121,11 +123,46 @@ def new_correlation_id() -> str:
     return uuid.uuid4().hex
 
 
-def decide_symbol(inp: SymbolInput, ctx: CycleContext) -> SymbolDecision:
-    """Evaluate and gate one symbol; any exception becomes an ERROR decision, never a crash."""
+def evaluate_fresh(inputs: Sequence[SymbolInput]) -> list[Decision | None]:
+    """The strategy decision of every symbol that will be evaluated, in one batched call.
+
+    `evaluate_many` equals `evaluate` per symbol but stacks the symbols into 2-D arrays. If the
+    batch raises (one bad input spoils it), every entry is None and each symbol is evaluated on
+    its own in `decide_symbol`, so the failure stays that symbol's ERROR row.
+    """
+    chosen: list[int] = []
+    items: list[EvaluationItem] = []
+    for index, inp in enumerate(inputs):
+        if inp.params is not None and _fresh(inp):
+            chosen.append(index)
+            items.append((inp.candles, inp.params, None, inp.price))
+    out: list[Decision | None] = [None] * len(inputs)
+    try:
+        decisions = evaluate_many(items)
+    except Exception:
+        log.warning(
+            "[MONITOR] batched evaluation failed; evaluating symbol by symbol", exc_info=True
+        )
+        return out
+    for index, decision in zip(chosen, decisions, strict=True):
+        out[index] = decision
+    return out
+
+
+def _fresh(inp: SymbolInput) -> bool:
+    return inp.freshness is not None and inp.freshness.fresh
+
+
+def decide_symbol(
+    inp: SymbolInput, ctx: CycleContext, evaluated: Decision | None = None
+) -> SymbolDecision:
+    """Evaluate and gate one symbol; any exception becomes an ERROR decision, never a crash.
+
+    `evaluated` is this symbol's decision from `evaluate_fresh` (None: evaluate here).
+    """
     out = SymbolDecision(inp.item.symbol, new_correlation_id(), ctx.now, inp.strategy_key)
     try:
-        _decide(inp, ctx, out)
+        _decide(inp, ctx, out, evaluated)
     except Exception as exc:
         log.exception("[MONITOR] evaluation failed symbol=%s", inp.item.symbol)
         out.error = f"EVALUATION_ERROR:{exc.__class__.__name__}"[:255]
@@ -133,15 +170,17 @@ def decide_symbol(inp: SymbolInput, ctx: CycleContext) -> SymbolDecision:
     return out
 
 
-def _decide(inp: SymbolInput, ctx: CycleContext, out: SymbolDecision) -> None:
+def _decide(
+    inp: SymbolInput, ctx: CycleContext, out: SymbolDecision, evaluated: Decision | None
+) -> None:
     if inp.params is None:
         out.error = f"PRESET_UNRESOLVED:{inp.preset_error or 'unknown'}"[:255]
         return
-    fresh = inp.freshness is not None and inp.freshness.fresh
+    fresh = _fresh(inp)
     side: str | None = None
     no_signal = ""
     if fresh:
-        decision = evaluate(inp.candles, inp.params, price=inp.price)
+        decision = evaluated or evaluate(inp.candles, inp.params, price=inp.price)
         _copy_decision(decision, out)
         side = decision.side if decision.side in ("BUY", "SELL") else None
         no_signal = _no_signal_reason(decision)

@@ -115,12 +115,23 @@ def _attach_presets(
     session: Session, rows: Sequence[WatchlistItem], inputs: dict[str, SymbolInput]
 ) -> None:
     resolved, errors = sources.resolve_presets(session, rows)
+    # Symbols with equal parameters share one PresetParams object: `evaluate_many` applies the
+    # rules to whole columns for rows that share a preset object (per row otherwise).
+    shared: dict[PresetParams, PresetParams] = {}
     for symbol, inp in inputs.items():
         preset = resolved.get(symbol)
         if preset is None:
             inp.preset_error = errors.get(symbol, "preset could not be resolved")
             continue
-        inp.strategy_key, inp.preset_version, inp.params = preset.key, preset.version, preset.params
+        inp.strategy_key, inp.preset_version = preset.key, preset.version
+        inp.params = _share(shared, preset.params)
+
+
+def _share(shared: dict[PresetParams, PresetParams], params: PresetParams) -> PresetParams:
+    try:
+        return shared.setdefault(params, params)
+    except TypeError:  # an unhashable field: correct either way, only slower to evaluate
+        return params
 
 
 def _attach_market(

@@ -11,13 +11,14 @@ was no alert to block) - it is on the state row with the failing conditions.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from atp.alerts.outbox import MessageKind, record_blocked
 from atp.alerts.text import escape
-from atp.db.upsert import upsert_rows
 from atp.monitor.decide import INTENT_CREATED, QUEUED, SymbolDecision
 from atp.monitor.gates import AlertGate
 from atp.monitor.inputs import PreviousState
@@ -131,10 +132,27 @@ def write_records(
             write_blocked_row(session, decision, *blocked)
             blocked_rows += 1
         rows.append(state_row(decision, prev, ledger))
-    upsert_rows(
-        session,
-        WatchlistSignalState.__table__,  # type: ignore[arg-type]
-        rows,
-        conflict_columns=["symbol"],
-    )
+    upsert_state_rows(session, rows)
     return blocked_rows
+
+
+def upsert_state_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """All state rows in ONE `INSERT ... ON CONFLICT (symbol) DO UPDATE`, run as executemany.
+
+    The statement has the same shape every cycle, so SQLAlchemy compiles it once and caches it;
+    a multi-VALUES statement built per cycle was compiled again every time (~150-250 ms for
+    500 rows). On PostgreSQL "insertmanyvalues" sends the rows as one multi-row INSERT (the page
+    size is raised so it stays one statement); on SQLite it is one `executemany` call.
+    """
+    if not rows:
+        return
+    # The Table, not the ORM class: an ORM-enabled insert would take the per-row bulk path.
+    table = cast(Table, WatchlistSignalState.__table__)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    stmt = insert.on_conflict_do_update(
+        index_elements=["symbol"],
+        set_={name: insert.excluded[name] for name in rows[0] if name != "symbol"},
+    ).returning(table.c.symbol)
+    stmt = stmt.execution_options(insertmanyvalues_page_size=max(1000, len(rows)))
+    session.execute(stmt, rows).close()

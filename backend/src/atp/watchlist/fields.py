@@ -58,8 +58,10 @@ def _optional(parse: Callable[[str], Any]) -> Callable[[str], Any]:
 def _fits(value: Decimal, raw: str, *, integer_digits: int, scale: int) -> Decimal:
     """Refuse (never round) a value the column cannot store exactly."""
     exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > scale and value != value.quantize(
-        Decimal(1).scaleb(-scale)
+    if (
+        isinstance(exponent, int)
+        and -exponent > scale
+        and value != value.quantize(Decimal(1).scaleb(-scale))
     ):
         raise InvalidValueError(f"at most {scale} decimal places, got {raw!r}")
     if abs(value) >= Decimal(10) ** integer_digits:
