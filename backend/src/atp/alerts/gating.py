@@ -17,6 +17,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from atp.core.flags import parse_flag
 from atp.ops.models import TradingSetting
 from atp.settings import Settings
 
@@ -26,7 +27,6 @@ log = logging.getLogger(__name__)
 PRODUCTION_ENVIRONMENTS = frozenset({"production", "prod", "aws"})
 # Operator switch in `trading_settings` (dashboard / Telegram menu); absent means enabled.
 OPERATOR_SWITCH_KEY = "TELEGRAM_ALERTS_ENABLED"
-_FALSE_WORDS = frozenset({"0", "false", "no", "off", "disabled"})
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _CHAT_ID_SHAPE = re.compile(r"^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,})$")
 
@@ -141,7 +141,8 @@ def _operator_reasons(session: Session) -> list[BlockReason]:
         log.exception("cannot read trading_settings.%s", OPERATOR_SWITCH_KEY)
         session.rollback()
         return [BlockReason.OPERATOR_SWITCH_UNREADABLE]
-    if value is not None and value.strip().lower() in _FALSE_WORDS:
+    # Only an explicit "off" word silences alerts; an unrecognised value keeps them on (loud).
+    if value is not None and parse_flag(value) is False:
         return [BlockReason.DISABLED_BY_OPERATOR]
     return []
 

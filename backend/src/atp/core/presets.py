@@ -28,6 +28,7 @@ from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from atp.core.flags import parse_flag
 from atp.core.timeframes import UnknownTimeframeError, parse_timeframe
 
 SlMethod = Literal["atr", "percent"]
@@ -39,9 +40,6 @@ TP_METHODS: tuple[str, ...] = ("risk_reward", "percent")
 EMA_FAST_PERIOD = 10
 MA_MEDIUM_PERIOD = 50
 MA_LONG_PERIOD = 200
-
-_TRUE = {"1", "true", "yes", "on", "y"}
-_FALSE = {"0", "false", "no", "off", "n"}
 
 
 @dataclass(frozen=True)
@@ -124,9 +122,10 @@ def _parse(name: str, raw: Any) -> Any:
 def _to_bool(raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
-    if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
-        return raw.strip().lower() in _TRUE
-    raise ValueError(f"expected true/false, got {raw!r}")
+    value = parse_flag(raw) if isinstance(raw, str) else None
+    if value is None:
+        raise ValueError(f"expected true/false, got {raw!r}")
+    return value
 
 
 def _to_int(raw: Any) -> int:

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from atp.core.flags import parse_flag
 from atp.db.base import utcnow
 from atp.ops.config_trail import ChangeSource, record_change
 from atp.ops.models import TradingSetting
@@ -32,8 +33,6 @@ LIMIT_DEFAULTS: dict[str, Decimal] = {
     "MIN_SECONDS_BETWEEN_ORDERS": Decimal("600"),
     "MAX_ORDERS_PER_SYMBOL_PER_DAY": Decimal("2"),
 }
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
 
 
 @dataclass(frozen=True)
@@ -53,12 +52,10 @@ def _flag(raw: str | None, *, missing: bool, unreadable: bool) -> tuple[bool, bo
     """(value, readable) for a boolean setting."""
     if raw is None:
         return missing, True
-    text = raw.strip().lower()
-    if text in _TRUE:
-        return True, True
-    if text in _FALSE:
+    if not raw.strip():  # an emptied value reads as "off"
         return False, True
-    return unreadable, False
+    value = parse_flag(raw)
+    return (unreadable, False) if value is None else (value, True)
 
 
 def _limit(values: dict[str, str], key: str, problems: list[str]) -> Decimal:

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from atp.core.flags import parse_flag
+
 # Spot pairs (BTC_USDT) and perpetuals (BTCUSD-PERP); a bare coin such as ALGO is not an
 # instrument on Crypto.com (error 209), so it is refused here rather than at order time.
 SYMBOL_PATTERN = re.compile(r"^[A-Z0-9]{1,20}(_[A-Z0-9]{2,10}|-PERP)$")
-_TRUE = {"1", "true", "yes", "on", "y"}
-_FALSE = {"0", "false", "no", "off", "n"}
 _NONE = {"none", "null", ""}
 
 
@@ -30,12 +30,10 @@ def normalise_symbol(raw: str) -> str:
 
 
 def parse_bool(raw: str) -> bool:
-    text = raw.strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise InvalidValueError(f"expected true/false, got {raw!r}")
+    value = parse_flag(raw)
+    if value is None:
+        raise InvalidValueError(f"expected true/false (yes/no, on/off), got {raw!r}")
+    return value
 
 
 def _decimal(raw: str) -> Decimal:
