@@ -5,6 +5,8 @@ enforces the documented public limit (100 requests/s per method). The updater wr
 fresh SQLite database (or `--db-url`). Two passes are timed: the initial backfill (300 candles
 per timeframe) and an incremental refresh. The rate-limit floor is the busiest method's
 request count divided by its limit: no client that respects the limit can be faster.
+Per pass: `fetch_s` ends when the last fetch finished, `write_s` is the rest (the writes that
+did not overlap the fetching), `writer_busy_s` the writer thread's time on symbol writes.
 
 Prints JSON. `--quick` is the reduced size CI runs.
 """
@@ -42,30 +44,6 @@ LEGACY = {"symbols": 33, "wall_s": 121.4, "note": "sequential, 3 s sleep per sym
 
 def _floor(requests: Counter[str]) -> float:
     return max(requests.values(), default=0) / PUBLIC_RATE
-
-
-async def _timed_pass(updater: MarketUpdater, fake: FakeExchange) -> dict[str, object]:
-    before = Counter(r.method for r in fake.requests())
-    started = time.perf_counter()
-    report = await updater.run_pass()
-    wall = time.perf_counter() - started
-    after = Counter(r.method for r in fake.requests())
-    requests = after - before
-    total = sum(requests.values())
-    floor = _floor(requests)
-    return {
-        "wall_s": round(wall, 3),
-        "requests": total,
-        "requests_by_method": dict(requests),
-        "requests_per_s": round(total / wall, 1),
-        "rate_limit_floor_s": round(floor, 3),
-        "ratio_to_floor": round(wall / floor, 3) if floor else None,
-        "http_429": sum(1 for r in fake.requests() if r.status == 429),
-        "fetch_s": round(report.fetch_s, 3),
-        "write_s": round(report.duration_s - report.fetch_s, 3),
-        "symbols_ok": report.ok,
-        "candles_written": report.candles_written,
-    }
 
 
 def _serve_fake(symbols: list[str], latency_s: float, urls: Queue[str], stop: Event) -> None:
@@ -109,6 +87,7 @@ async def _timed_pass(updater: MarketUpdater, source: CryptoComMarketData) -> di
         "wall_s": round(wall, 3),
         "fetch_s": round(report.fetch_s, 3),
         "write_s": round(report.duration_s - report.fetch_s, 3),
+        "writer_busy_s": round(report.write_busy_s, 3),
         "requests": total,
         "requests_by_method": dict(requests),
         "requests_per_s": round(total / wall, 1),

@@ -6,12 +6,14 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from atp.adapters.cryptocom.market_data import CryptoComMarketData
 from atp.adapters.cryptocom.public import CryptoComPublicClient
 from atp.adapters.cryptocom.ratelimit import MethodRateLimiter
 from atp.adapters.cryptocom.transport import CryptoComTransport, RetryPolicy
+from atp.market.models import MarketCandle, MarketDataStatus
 from atp.market.updater import MarketUpdater
 from atp.settings import Settings
 from atp.watchlist.models import WatchlistItem
@@ -61,3 +63,18 @@ def add_watchlist(
     with sessions.begin() as session:
         for symbol in symbols:
             session.add(WatchlistItem(symbol=symbol, exchange="CRYPTO_COM", preset=preset))
+
+
+def candle_counts(sessions: sessionmaker[Session]) -> dict[tuple[str, str], int]:
+    with sessions() as s:
+        rows = s.execute(
+            select(MarketCandle.symbol, MarketCandle.timeframe, func.count()).group_by(
+                MarketCandle.symbol, MarketCandle.timeframe
+            )
+        ).all()
+    return {(sym, tf): n for sym, tf, n in rows}
+
+
+def statuses(sessions: sessionmaker[Session]) -> dict[str, MarketDataStatus]:
+    with sessions() as s:
+        return {row.symbol: row for row in s.scalars(select(MarketDataStatus))}

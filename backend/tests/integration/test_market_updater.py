@@ -10,13 +10,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from atp.market.freshness import load_freshness
-from atp.market.models import Instrument, MarketCandle, MarketDataStatus, MarketPrice
+from atp.market.models import Instrument, MarketCandle, MarketPrice
 from atp.ops.models import ServiceHeartbeat
 from atp.settings import Settings
 from atp.signals.models import StrategyPreset
 from tests.fakes.fake_exchange import FakeExchange, Fault
 from tests.fakes.market_clock import TestClock
-from tests.integration.market_support import add_watchlist, make_updater
+from tests.integration.market_support import (
+    add_watchlist,
+    candle_counts,
+    make_updater,
+    statuses,
+)
 
 CANDLES = "public/get-candlestick"
 SYMBOLS = ["BTC_USDT", "ETH_USDT", "SOL_USDT"]
@@ -31,21 +36,6 @@ def clock() -> TestClock:
 def fake(clock: TestClock):
     with FakeExchange(clock_ms=clock.ms, symbols=[*SYMBOLS, "DOGE_USDT"]) as server:
         yield server
-
-
-def candle_counts(sessions: sessionmaker[Session]) -> dict[tuple[str, str], int]:
-    with sessions() as s:
-        rows = s.execute(
-            select(MarketCandle.symbol, MarketCandle.timeframe, func.count()).group_by(
-                MarketCandle.symbol, MarketCandle.timeframe
-            )
-        ).all()
-    return {(sym, tf): n for sym, tf, n in rows}
-
-
-def statuses(sessions: sessionmaker[Session]) -> dict[str, MarketDataStatus]:
-    with sessions() as s:
-        return {row.symbol: row for row in s.scalars(select(MarketDataStatus))}
 
 
 async def test_backfill_then_incremental_refresh(

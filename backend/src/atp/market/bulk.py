@@ -14,7 +14,8 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -36,7 +37,7 @@ _COLUMNS = (
     "source",
 )
 _KEYS = ("symbol", "timeframe", "open_time")
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 CandleBatch = tuple[
     str, Timeframe, Iterable[Candle], datetime
@@ -80,7 +81,7 @@ def _copy_postgres(cursor: Any, batches: Iterable[CandleBatch], source: str) -> 
         fetched = _require_utc(fetched_at).isoformat()
         prefix = f"{symbol}\t{tf.value}\t"
         for c in candles:
-            opened = datetime.fromtimestamp(c.open_time_ms / 1000, tz=UTC).isoformat()
+            opened = _postgres_time(c.open_time_ms)
             buffer.write(
                 f"{prefix}{opened}\t{c.open}\t{c.high}\t{c.low}\t{c.close}\t{c.volume}\t{fetched}\t{source}\n"
             )
@@ -94,8 +95,9 @@ def _copy_postgres(cursor: Any, batches: Iterable[CandleBatch], source: str) -> 
     )
     buffer.seek(0)
     cursor.copy_expert(f"COPY market_candles_load ({names}) FROM STDIN", buffer)
-    cursor.execute(_statement_from_select(names))
-    cursor.execute("TRUNCATE market_candles_load")
+    # Merge and empty the load table in one round trip (the pass writes per symbol now, so
+    # round trips add up; a second call in the same transaction must not merge these rows again).
+    cursor.execute(f"{_statement_from_select(names)}; TRUNCATE market_candles_load")
     return count
 
 
@@ -108,6 +110,23 @@ def _statement_from_select(names: str) -> str:
     )
 
 
+# Every symbol of a timeframe shares the same open times, so a pass formats each one once
+# (formatting was a third of the SQLite write time). Exact integer arithmetic, no float seconds.
+@lru_cache(maxsize=8192)
+def _postgres_time(open_time_ms: int) -> str:
+    return (_EPOCH + timedelta(milliseconds=open_time_ms)).isoformat()
+
+
+@lru_cache(maxsize=8192)
+def _sqlite_time(open_time_ms: int) -> str:
+    return _sqlite_text(_EPOCH + timedelta(milliseconds=open_time_ms))
+
+
+def _sqlite_text(moment: datetime) -> str:
+    """Naive UTC text with microseconds, byte-identical to what `UTCDateTime` stores on SQLite."""
+    return moment.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 def _require_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"naive datetime {moment!r} given to a UTC column")
@@ -117,9 +136,9 @@ def _require_utc(moment: datetime) -> datetime:
 def _sqlite_rows(batches: Iterable[CandleBatch], source: str) -> list[tuple[Any, ...]]:
     rows = []
     for symbol, tf, candles, fetched_at in batches:
-        fetched = _require_utc(fetched_at).replace(tzinfo=None).strftime(_SQLITE_TIME)
+        fetched = _sqlite_text(_require_utc(fetched_at))
         for c in candles:
-            opened = datetime.fromtimestamp(c.open_time_ms / 1000, tz=UTC).strftime(_SQLITE_TIME)
+            opened = _sqlite_time(c.open_time_ms)
             rows.append(
                 (
                     symbol,

@@ -6,20 +6,37 @@ proportional to the number of keys, not to the table size.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from atp.market.models import MarketCandle
 
+CandleKey = tuple[str, str]  # (symbol, timeframe value)
 
-def prune_candles(session: Session, *, keep: int) -> int:
-    """Delete candles older than the newest `keep` of their (symbol, timeframe). Returns rows deleted."""
+
+def prune_candles(
+    session: Session,
+    *,
+    keep: int,
+    keys: Collection[CandleKey] | None = None,
+    skip: Collection[CandleKey] = (),
+) -> int:
+    """Delete candles older than the newest `keep` of their (symbol, timeframe). Returns rows deleted.
+
+    `keys` limits the work to those keys (the updater prunes each symbol as it writes it);
+    by default every stored key is pruned except those in `skip`.
+    """
     if keep < 1:
         raise ValueError("keep must be >= 1")
     c = MarketCandle.__table__.c
-    keys = session.execute(select(c.symbol, c.timeframe).distinct()).all()
+    if keys is None:
+        keys = [(s, tf) for s, tf in session.execute(select(c.symbol, c.timeframe).distinct())]
     deleted = 0
     for symbol, timeframe in keys:
+        if (symbol, timeframe) in skip:
+            continue
         cutoff = session.execute(
             select(c.open_time)
             .where(c.symbol == symbol, c.timeframe == timeframe)

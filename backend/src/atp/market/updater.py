@@ -6,13 +6,19 @@ Rules this module exists for:
   NOTHING of that symbol's data is written; only `market_data_status` records the reason. So a
   failure can never make old data look fresh.
 - One symbol's failure never blocks the others.
-- After the writes, freshness is evaluated with the shared rule; `[MARKET_DATA_STALE]` and
-  `[MARKET_DATA_FRESH]` are logged once per state change (state kept in the database).
+- Writing overlaps fetching: a symbol whose fetches all succeeded is committed at once by the
+  pass's single writer thread (`writer.SymbolWriter`) while the others are still fetched.
+- After the last symbol, one closing transaction on the same thread writes instruments, every
+  status row and the heartbeat; freshness is evaluated there with the shared rule, and
+  `[MARKET_DATA_STALE]` / `[MARKET_DATA_FRESH]` are logged once per state change (state kept in
+  the database). If the pass fails before that, the symbols already committed stay (their data
+  is complete and correctly stamped); status rows then lag one pass behind, never ahead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import socket
@@ -25,12 +31,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from atp.core.timeframes import Timeframe
 from atp.db.session import unit_of_work
 from atp.market import repo
-from atp.market.bulk import CandleBatch
 from atp.market.errors import MarketDataError
 from atp.market.plan import PassPlan, candle_request, load_plan
 from atp.market.ports import Candle, InstrumentInfo, MarketData, RowsWithErrors, Ticker
-from atp.market.retention import prune_candles
 from atp.market.status import apply_freshness, status_rows
+from atp.market.writer import SymbolWriter
 from atp.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,7 +62,8 @@ class PassReport:
     backfills: int
     pruned: int
     duration_s: float
-    fetch_s: float = 0.0
+    fetch_s: float = 0.0  # until the last fetch finished; the rest of duration_s is the tail
+    write_busy_s: float = 0.0  # writer thread time spent on symbols (overlaps the fetching)
 
     def summary(self) -> str:
         return (
@@ -82,28 +88,68 @@ class MarketUpdater:
         self._retention_due_at = 0.0
 
     async def run_pass(self) -> PassReport:
-        """Fetch everything for every tracked symbol, write what succeeded, record the rest."""
+        """Fetch every tracked symbol, write each one that fully succeeded, record the rest."""
         self.cycle += 1
         started = time.monotonic()
+        writer: SymbolWriter | None = None
         try:
             plan = await asyncio.to_thread(self._load_plan)
+            keep = self._retention_keep_if_due()
+            writer = SymbolWriter(
+                self.sessions, source=self.source.source_name, stored=plan.states, prune_keep=keep
+            )
+            if keep is not None:
+                writer.start_retention(skip=self._keys_pruned_on_write(plan, keep))
             instruments = await self._fetch_instruments(plan.symbols)
             known = set(instruments.rows) if instruments else plan.known_instruments
             tickers, ticker_error = await self._fetch_tickers(plan.symbols)
-            outcomes = await asyncio.gather(
-                *(self._fetch_symbol(s, plan, known, tickers, ticker_error) for s in plan.symbols)
+            outcomes, fetched = await self._fetch_and_write(
+                plan, known, tickers, ticker_error, writer
             )
-            fetched = time.monotonic()
-            report = await asyncio.to_thread(
-                self._write, plan, list(outcomes), instruments, started
-            )
+            finish = functools.partial(self._finish, plan, outcomes, instruments, writer, started)
+            report = await writer.run(finish)
             report.fetch_s = fetched - started
         except Exception as exc:
-            await asyncio.to_thread(self._write_failed_heartbeat, exc, started)
+            failed = functools.partial(self._write_failed_heartbeat, exc, started)
+            # Through the writer when there is one: SQLite gets a single writer thread.
+            await (writer.run(failed) if writer else asyncio.to_thread(failed))
             raise
+        finally:
+            if writer is not None:
+                writer.close()
         level = logging.WARNING if report.errors else logging.INFO
         log.log(level, report.summary())
         return report
+
+    async def _fetch_and_write(
+        self,
+        plan: PassPlan,
+        known: set[str],
+        tickers: RowsWithErrors[Ticker],
+        ticker_error: str | None,
+        writer: SymbolWriter,
+    ) -> tuple[list[SymbolOutcome], float]:
+        """All symbols concurrently; returns their outcomes and when the last fetch finished."""
+        last_fetch = time.monotonic()
+
+        async def fetch_then_write(symbol: str) -> SymbolOutcome:
+            nonlocal last_fetch
+            outcome = await self._fetch_symbol(symbol, plan, known, tickers, ticker_error)
+            last_fetch = max(last_fetch, time.monotonic())
+            if outcome.error is None:
+                await writer.write(outcome)
+            return outcome
+
+        tasks = [asyncio.ensure_future(fetch_then_write(s)) for s in plan.symbols]
+        try:
+            outcomes = await asyncio.gather(*tasks)
+        except BaseException:
+            # An unexpected error fails the pass: stop the other symbols instead of orphaning them.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return list(outcomes), last_fetch
 
     # --- fetching -------------------------------------------------------------------------
 
@@ -192,54 +238,57 @@ class MarketUpdater:
 
     # --- writing --------------------------------------------------------------------------
 
-    def _write(
+    def _finish(
         self,
         plan: PassPlan,
         outcomes: list[SymbolOutcome],
         instruments: RowsWithErrors[InstrumentInfo] | None,
+        writer: SymbolWriter,
         started: float,
     ) -> PassReport:
-        source = self.source.source_name
-        good = [o for o in outcomes if o.error is None]
-        written = pruned = 0
+        """The closing transaction (writer thread): statuses, freshness, retention, heartbeat."""
+        good = [o for o in outcomes if o.error is None]  # after the writes: WRITE_FAILED counts
+        writer.retention_result()
         with unit_of_work(self.sessions) as session:
             if instruments is not None:
                 repo.upsert_instruments(session, instruments.rows.values(), self.source.now())
-            batches: list[CandleBatch] = []
-            for outcome in good:
-                assert outcome.ticker is not None and outcome.fetched_at is not None
-                batches.extend(
-                    (outcome.symbol, tf, candles, outcome.fetched_at)
-                    for tf, candles in outcome.candles.items()
-                )
-            repo.upsert_tickers(session, [(o.ticker, o.fetched_at) for o in good], source=source)
-            written = repo.upsert_candles(session, batches, source=source)
             status = status_rows(plan, outcomes, attempted_at=self.source.now())
             stale = apply_freshness(session, plan, status, now=self.source.now())
             repo.upsert_statuses(session, list(status.values()))
-            pruned = self._maybe_prune(session)
             report = PassReport(
                 cycle=self.cycle,
                 symbols=len(outcomes),
                 ok=len(good),
                 errors={o.symbol: o.error for o in outcomes if o.error},
                 stale=stale,
-                candles_written=written,
+                candles_written=writer.candles_written,
                 backfills=sum(o.backfills for o in outcomes),
-                pruned=pruned,
+                pruned=writer.pruned,
                 duration_s=time.monotonic() - started,
+                write_busy_s=writer.busy_s,
             )
             self._heartbeat(session, report)
         return report
 
-    def _maybe_prune(self, session: Session) -> int:
+    def _retention_keep_if_due(self) -> int | None:
+        """How many candles per key to keep if retention is due this pass, else None."""
         if time.monotonic() < self._retention_due_at:
-            return 0
+            return None
         self._retention_due_at = time.monotonic() + self.settings.market_retention_interval_seconds
-        keep = max(
+        return max(
             self.settings.market_max_candles_per_timeframe, self.settings.market_backfill_candles
         )
-        return prune_candles(session, keep=keep)
+
+    @staticmethod
+    def _keys_pruned_on_write(plan: PassPlan, keep: int) -> set[tuple[str, str]]:
+        """Keys the pass may write that hold at most `keep` rows now: the writer prunes them
+        with their write if they grow past it; every other key is pruned at the pass start."""
+        return {
+            (symbol, tf.value)
+            for symbol in plan.symbols
+            for tf in plan.timeframes
+            if (state := plan.states.get((symbol, tf))) is None or state.count <= keep
+        }
 
     def _heartbeat(self, session: Session, report: PassReport) -> None:
         first_error = next(iter(report.errors.items()), None)
