@@ -19,7 +19,7 @@ PRODUCTION_CRYPTOCOM_URL = "https://api.crypto.com/exchange/v1"
 
 
 def _default_instance_id() -> str:
-    # hostname:pid identifies one monitor process in heartbeats and in the leader log lines.
+    # hostname:pid identifies this process (any role) in heartbeats and leader log lines.
     return f"{socket.gethostname()}:{os.getpid()}"
 
 

@@ -20,8 +20,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import os
-import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -83,7 +81,7 @@ class MarketUpdater:
         self.settings = settings
         self.cycle = 0
         self.started_at = datetime.now(UTC)
-        self.instance_id = f"{socket.gethostname()}:{os.getpid()}"
+        self.instance_id = settings.monitor_instance_id  # hostname:pid unless configured
         self._instruments_due_at = 0.0
         self._retention_due_at = 0.0
 
