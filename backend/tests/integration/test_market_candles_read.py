@@ -1,14 +1,12 @@
-"""`load_candles` / `load_freshness` read back exactly what was stored, fast, on both backends."""
+"""`load_candles` / `load_freshness` read back exactly what was stored, on both backends."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
 import pytest
-from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from atp.core.timeframes import Timeframe
@@ -71,32 +69,24 @@ def test_load_freshness_uses_the_newest_candle_and_its_fetch_time(
         assert not later.fresh and later.reason == "FETCH_TOO_OLD" and later.limit_s == 960
 
 
-@pytest.mark.slow
-def test_load_candles_500_symbols_x_300_is_fast_on_postgres(
-    db_url: str, sessions: sessionmaker[Session]
+def test_load_candles_for_many_symbols_returns_each_newest_window(
+    sessions: sessionmaker[Session],
 ) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("performance target is for PostgreSQL")
-    with sessions.begin() as s:  # 500 symbols x 400 candles, generated in SQL to keep setup fast
-        s.execute(
-            text("""
-            INSERT INTO market_candles (symbol, timeframe, open_time, open, high, low, close, volume, fetched_at, source)
-            SELECT 'S' || lpad(sym::text, 3, '0') || '_USDT', '1h',
-                   timestamptz '2026-01-01' + make_interval(hours => i),
-                   100 + i * 0.01, 101 + i * 0.01, 99 + i * 0.01, 100.5 + i * 0.01, 1000, now(), 'bench'
-            FROM generate_series(1, 500) AS sym, generate_series(1, 400) AS i
-        """)
-        )
-        s.execute(text("ANALYZE market_candles"))
-    symbols = [f"S{i:03d}_USDT" for i in range(1, 501)]
-    timings = []
-    for _ in range(3):
-        with sessions() as s:
-            started = time.perf_counter()
-            arrays = repo.load_candles(s, symbols, "1h", 300)
-            timings.append(time.perf_counter() - started)
-    assert all(len(a) == 300 for a in arrays.values()) and len(arrays) == 500
-    assert arrays["S001_USDT"].close[-1] == pytest.approx(100.5 + 400 * 0.01)
-    # Target on an idle 2-core host: ~0.25 s (see docs/performance.md). The bound is generous
-    # because CI shares the CPU with other jobs; it still catches an O(rows) Python loop.
-    assert min(timings) < 1.0, timings
+    """The multi-symbol paths (binary COPY on PostgreSQL, per-symbol scans on SQLite) keep every
+    symbol's rows apart, newest `limit`, oldest first. Speed is measured in bench/, not here."""
+    fetched = T0 + timedelta(days=3)
+    symbols = [f"S{i:03d}_USDT" for i in range(120)]
+    for index, symbol in enumerate(symbols[:-1]):  # the last symbol has no candles at all
+        _store(sessions, symbol, Timeframe.H1, 30 + index % 7, fetched)
+    with sessions() as s:
+        arrays = repo.load_candles(s, symbols, "1h", 25)
+    assert set(arrays) == set(symbols) and len(arrays[symbols[-1]]) == 0
+    step = 3_600_000
+    start = int(T0.timestamp() * 1000)
+    for index, symbol in enumerate(symbols[:-1]):
+        stored = 30 + index % 7
+        got = arrays[symbol]
+        assert len(got) == 25
+        first = stored - 25
+        assert got.open_time.tolist() == [start + (first + i) * step for i in range(25)]
+        assert got.close.tolist() == [100 + first + i + 0.75 for i in range(25)]

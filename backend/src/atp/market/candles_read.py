@@ -1,8 +1,11 @@
 """Fast bulk read of candle history into numpy arrays (the monitor's hot path).
 
-One query per timeframe for all symbols. PostgreSQL streams the newest `limit` rows per symbol
-(index-ordered LATERAL scan, cast to float8 in SQL) through `COPY ... TO STDOUT` and pandas'
-C CSV parser; other databases use one windowed SELECT. Both return the same arrays.
+PostgreSQL: one query per timeframe for all symbols, streaming the newest `limit` rows per
+symbol (index-ordered LATERAL scan, cast to float8 in SQL) through binary `COPY ... TO STDOUT`.
+SQLite: one short primary-key range scan per symbol on the raw driver cursor (no statement
+round trip to a server, so 500 tiny queries beat one windowed query by ~3x: no window sort and
+no per-row SQLAlchemy/pandas objects). Other databases use one windowed SELECT. All return the
+same arrays.
 """
 
 from __future__ import annotations
@@ -77,6 +80,9 @@ def load_candles(
     if not wanted or limit <= 0:
         return result
     dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        result.update(_read_sqlite(session, wanted, tf, limit))
+        return result
     frame = (
         _read_postgres(session, wanted, tf, limit)
         if dialect == "postgresql"
@@ -121,6 +127,34 @@ def _decode_binary_copy(raw: bytes) -> Any:
     ):
         raise RuntimeError("unexpected COPY row layout")
     return rows
+
+
+_SQLITE_QUERY = """
+SELECT CAST(strftime('%s', open_time) AS INTEGER) * 1000, CAST(open AS REAL), CAST(high AS REAL),
+       CAST(low AS REAL), CAST(close AS REAL), CAST(volume AS REAL)
+FROM market_candles
+WHERE symbol = ? AND timeframe = ?
+ORDER BY open_time DESC
+LIMIT ?
+"""
+
+
+def _read_sqlite(
+    session: Session, symbols: list[str], tf: Timeframe, limit: int
+) -> dict[str, CandleArrays]:
+    dbapi = session.connection().connection.dbapi_connection
+    assert dbapi is not None
+    cursor: Any = dbapi.cursor()
+    out: dict[str, CandleArrays] = {}
+    try:
+        for symbol in symbols:
+            rows = cursor.execute(_SQLITE_QUERY, (symbol, tf.value, limit)).fetchall()
+            if rows:
+                rows.reverse()  # newest first from the index scan; callers want oldest first
+                out[symbol] = CandleArrays.from_rows(rows)
+    finally:
+        cursor.close()
+    return out
 
 
 def _read_generic(session: Session, symbols: list[str], tf: Timeframe, limit: int) -> pd.DataFrame:
