@@ -170,26 +170,23 @@ def _apply_effects(
     hashes: dict[str, str],
     report: CycleReport,
 ) -> None:
-    activity: OrderActivity | None = None
-    for inp, decision in zip(inputs, decisions, strict=True):
-        if not decision.emits:
-            continue
-        if activity is None:  # only read order activity when some symbol actually emits
-            with sessions() as session:
-                activity = load_activity(session, decision.evaluated_at)
-        assert report.switches is not None
-        gate_trade(decision, inp, report.switches, activity)
-        try:
-            with unit_of_work(sessions) as session:
-                emit(session, decision, inp, settings=settings, config_hash=hashes[decision.symbol])
-        except Exception as exc:
-            log.exception("[MONITOR] effects failed symbol=%s; rolled back", decision.symbol)
-            decision.error = f"EFFECTS_FAILED:{exc.__class__.__name__}"[:255]
-            continue
+    """Write each emitting symbol's effects atomically; one symbol's failure rolls back alone.
+
+    PostgreSQL: one transaction with a SAVEPOINT per symbol (one durable commit per cycle, not
+    per alert). SQLite: one transaction per symbol - pysqlite's implicit transaction handling
+    makes an outermost SAVEPOINT commit on release, so savepoints would not batch anything.
+    """
+    emitting = [(inp, d) for inp, d in zip(inputs, decisions, strict=True) if d.emits]
+    if not emitting:
+        return
+    assert report.switches is not None
+    with sessions() as session:  # order activity is read only when some symbol emits
+        activity = load_activity(session, emitting[0][1].evaluated_at)
+        batched = session.get_bind().dialect.name == "postgresql"
+    write = _emit_batched if batched else _emit_one_by_one
+    for decision in write(sessions, settings, emitting, hashes, report.switches, activity):
         report.emitted += 1
-        if decision.creates_intent:
-            report.intents += 1
-            activity.record_new_order(decision.symbol, decision.evaluated_at)
+        report.intents += int(decision.creates_intent)
         log.info(
             "[ALERT_ENQUEUED] symbol=%s side=%s price=%s trade=%s correlation_id=%s",
             decision.symbol,
@@ -198,6 +195,67 @@ def _apply_effects(
             decision.trade_outcome()[1] or "INTENT_CREATED",
             decision.correlation_id,
         )
+
+
+_Emitting = list[tuple[SymbolInput, SymbolDecision]]
+
+
+def _emit_batched(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    emitting: _Emitting,
+    hashes: dict[str, str],
+    switches: TradingSwitches,
+    activity: OrderActivity,
+) -> list[SymbolDecision]:
+    done: list[SymbolDecision] = []
+    with unit_of_work(sessions) as session:
+        for inp, decision in emitting:
+            gate_trade(decision, inp, switches, activity)
+            try:
+                with session.begin_nested():
+                    emit(
+                        session,
+                        decision,
+                        inp,
+                        settings=settings,
+                        config_hash=hashes[decision.symbol],
+                    )
+            except Exception as exc:
+                _effects_failed(decision, exc)
+                continue
+            done.append(decision)
+            if decision.creates_intent:
+                activity.record_new_order(decision.symbol, decision.evaluated_at)
+    return done  # reported only after the commit above succeeded
+
+
+def _emit_one_by_one(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    emitting: _Emitting,
+    hashes: dict[str, str],
+    switches: TradingSwitches,
+    activity: OrderActivity,
+) -> list[SymbolDecision]:
+    done: list[SymbolDecision] = []
+    for inp, decision in emitting:
+        gate_trade(decision, inp, switches, activity)
+        try:
+            with unit_of_work(sessions) as session:
+                emit(session, decision, inp, settings=settings, config_hash=hashes[decision.symbol])
+        except Exception as exc:
+            _effects_failed(decision, exc)
+            continue
+        done.append(decision)
+        if decision.creates_intent:
+            activity.record_new_order(decision.symbol, decision.evaluated_at)
+    return done
+
+
+def _effects_failed(decision: SymbolDecision, exc: Exception) -> None:
+    log.exception("[MONITOR] effects failed symbol=%s; rolled back", decision.symbol)
+    decision.error = f"EFFECTS_FAILED:{exc.__class__.__name__}"[:255]
 
 
 def _tally(report: CycleReport, decisions: list[SymbolDecision]) -> None:
