@@ -181,9 +181,10 @@ class LeaderElector:
             if self.lock.still_held():
                 return True
             log.error(
-                "[LEADER] instance=%s lost the %s; stepping down to standby",
+                "[LEADER] instance=%s lost the %s; the %s steps down to standby",
                 self.instance_id,
                 self.lock.description,
+                self.role,
             )
             self.is_leader = False
             self.lock.release()
@@ -199,6 +200,6 @@ class LeaderElector:
 
     def release(self) -> None:
         if self.is_leader:
-            log.info("[LEADER] instance=%s releasing leadership", self.instance_id)
+            log.info("[LEADER] instance=%s releasing the %s lock", self.instance_id, self.role)
         self.is_leader = False
         self.lock.release()
