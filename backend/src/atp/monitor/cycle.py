@@ -18,6 +18,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -183,8 +185,10 @@ def _apply_effects(
     with sessions() as session:  # order activity is read only when some symbol emits
         activity = load_activity(session, emitting[0][1].evaluated_at)
         batched = session.get_bind().dialect.name == "postgresql"
-    write = _emit_batched if batched else _emit_one_by_one
-    for decision in write(sessions, settings, emitting, hashes, report.switches, activity):
+    written = _write_effects(
+        sessions, settings, emitting, hashes, report.switches, activity, batched=batched
+    )
+    for decision in written:
         report.emitted += 1
         report.intents += int(decision.creates_intent)
         log.info(
@@ -200,20 +204,23 @@ def _apply_effects(
 _Emitting = list[tuple[SymbolInput, SymbolDecision]]
 
 
-def _emit_batched(
+def _write_effects(
     sessions: sessionmaker[Session],
     settings: Settings,
     emitting: _Emitting,
     hashes: dict[str, str],
     switches: TradingSwitches,
     activity: OrderActivity,
+    *,
+    batched: bool,
 ) -> list[SymbolDecision]:
+    """The decisions whose effects were committed (returned only after the commit)."""
     done: list[SymbolDecision] = []
-    with unit_of_work(sessions) as session:
+    with unit_of_work(sessions) if batched else nullcontext() as shared:
         for inp, decision in emitting:
             gate_trade(decision, inp, switches, activity)
             try:
-                with session.begin_nested():
+                with _symbol_scope(sessions, shared) as session:
                     emit(
                         session,
                         decision,
@@ -227,30 +234,18 @@ def _emit_batched(
             done.append(decision)
             if decision.creates_intent:
                 activity.record_new_order(decision.symbol, decision.evaluated_at)
-    return done  # reported only after the commit above succeeded
-
-
-def _emit_one_by_one(
-    sessions: sessionmaker[Session],
-    settings: Settings,
-    emitting: _Emitting,
-    hashes: dict[str, str],
-    switches: TradingSwitches,
-    activity: OrderActivity,
-) -> list[SymbolDecision]:
-    done: list[SymbolDecision] = []
-    for inp, decision in emitting:
-        gate_trade(decision, inp, switches, activity)
-        try:
-            with unit_of_work(sessions) as session:
-                emit(session, decision, inp, settings=settings, config_hash=hashes[decision.symbol])
-        except Exception as exc:
-            _effects_failed(decision, exc)
-            continue
-        done.append(decision)
-        if decision.creates_intent:
-            activity.record_new_order(decision.symbol, decision.evaluated_at)
     return done
+
+
+@contextmanager
+def _symbol_scope(sessions: sessionmaker[Session], shared: Session | None) -> Iterator[Session]:
+    """A SAVEPOINT inside the cycle's shared transaction, or a transaction of its own."""
+    if shared is None:
+        with unit_of_work(sessions) as session:
+            yield session
+        return
+    with shared.begin_nested():
+        yield shared
 
 
 def _effects_failed(decision: SymbolDecision, exc: Exception) -> None:
