@@ -14,16 +14,15 @@ messages per chat), `fail_next`, `slow_next`, `set_chaos` (random 429/5xx/timeou
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
+from tests.fakes.fake_telegram_http import error_body, handler_for
 from tests.fakes.telegram_rules import EntityParseError, SendRecord, parse_html, telegram_length
 
 Json = dict[str, Any]
@@ -76,7 +75,7 @@ class FakeTelegram:
         self._poll_generation = 0
         self._closing = False
         self._cond = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(self))
         self._server.daemon_threads = True
         self._server.block_on_close = False
         self._thread = threading.Thread(
@@ -198,14 +197,14 @@ class FakeTelegram:
             if fault.delay:
                 time.sleep(fault.delay)
             if fault.status:
-                return _error(fault.status, fault.description, fault.parameters)
+                return error_body(fault.status, fault.description, fault.parameters)
         route = _ROUTES.get(method)
         if route is None:
-            return _error(404, "Not Found: method not found")
+            return error_body(404, "Not Found: method not found")
         try:
             return 200, {"ok": True, "result": route(self, params)}
         except ApiError as exc:
-            return _error(exc.status, exc.description)
+            return error_body(exc.status, exc.description)
 
     def _pick_fault(self, method: str) -> Fault | None:
         queued = self._faults.get(method)
@@ -390,13 +389,6 @@ _ROUTES = {
 }
 
 
-def _error(status: int, description: str, parameters: Json | None = None) -> tuple[int, Json]:
-    body: Json = {"ok": False, "error_code": status, "description": description}
-    if parameters:
-        body["parameters"] = parameters
-    return status, body
-
-
 def _required(params: Json, name: str) -> str:
     value = params.get(name)
     if value in (None, ""):
@@ -409,60 +401,3 @@ def _chat(chat_id: str) -> Json:
         numeric = int(chat_id)
         return {"id": numeric, "type": "private" if numeric > 0 else "supergroup", "title": "chat"}
     return {"id": -(abs(hash(chat_id)) % 10**12), "type": "channel", "title": chat_id}
-
-
-def _decode_params(raw: bytes, content_type: str, query: str) -> Json:
-    params: Json = {}
-    pairs = parse_qsl(query)
-    if raw and content_type.startswith("application/json"):
-        params.update(json.loads(raw))
-    elif raw:
-        pairs += parse_qsl(raw.decode("utf-8"), keep_blank_values=True)
-    for key, value in pairs:
-        try:  # PTB JSON-encodes every non-string parameter
-            params[key] = json.loads(value)
-        except ValueError:
-            params[key] = value
-    return params
-
-
-def _handler_for(fake: FakeTelegram) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # Headers and body in one segment: avoids the 40 ms Nagle / delayed-ACK stall per call.
-        disable_nagle_algorithm = True
-        wbufsize = 1 << 16
-
-        def do_GET(self) -> None:
-            self._serve()
-
-        def do_POST(self) -> None:
-            self._serve()
-
-        def _serve(self) -> None:
-            url = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            prefix, _, method = url.path.lstrip("/").partition("/")
-            if prefix != f"bot{fake.token}":
-                status, body = _error(401, "Unauthorized")
-            elif self.headers.get("Content-Type", "").startswith("multipart/"):
-                status, body = _error(400, "Bad Request: the fake does not accept file uploads")
-            else:
-                params = _decode_params(raw, self.headers.get("Content-Type", ""), url.query)
-                status, body = fake.handle(method, params)
-            payload = json.dumps(body).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-                self.wfile.flush()
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (timeout, or updater.stop() cancelled a long poll)
-
-        def log_message(self, format: str, *args: object) -> None:
-            return None
-
-    return Handler
