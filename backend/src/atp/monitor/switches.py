@@ -18,21 +18,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atp.core.flags import parse_flag
-from atp.db.base import utcnow
-from atp.ops.config_trail import ChangeSource, record_change
+from atp.ops.config_trail import ChangeSource
 from atp.ops.models import TradingSetting
+from atp.ops.trading_settings import SPECS, set_setting
 
 KILL_SWITCH = "KILL_SWITCH"
 LIVE_TRADING = "LIVE_TRADING"
 MONITOR_PAUSED = "MONITOR_PAUSED"
 
-LIMIT_DEFAULTS: dict[str, Decimal] = {
-    "MAX_USD_PER_ORDER": Decimal("100"),
-    "MAX_OPEN_ORDERS_PER_COIN": Decimal("3"),
-    "MAX_OPEN_ORDERS_TOTAL": Decimal("10"),
-    "MIN_SECONDS_BETWEEN_ORDERS": Decimal("600"),
-    "MAX_ORDERS_PER_SYMBOL_PER_DAY": Decimal("2"),
-}
+LIMIT_KEYS = (
+    "MAX_USD_PER_ORDER",
+    "MAX_OPEN_ORDERS_PER_COIN",
+    "MAX_OPEN_ORDERS_TOTAL",
+    "MIN_SECONDS_BETWEEN_ORDERS",
+    "MAX_ORDERS_PER_SYMBOL_PER_DAY",
+)
+LIMIT_DEFAULTS: dict[str, Decimal] = {key: Decimal(SPECS[key].default) for key in LIMIT_KEYS}
 
 
 @dataclass(frozen=True)
@@ -106,30 +107,10 @@ def is_paused(session: Session) -> bool:
 def set_paused(
     session: Session, *, paused: bool, source: ChangeSource, actor: str | None = None
 ) -> bool:
-    """Persist the pause switch (flush only) and record it in the config trail if it changed.
-
-    Returns True when the value changed.
-    """
-    row = session.get(TradingSetting, MONITOR_PAUSED)
-    old = None if row is None else row.value
-    new = "true" if paused else "false"
-    if _flag(old, missing=False, unreadable=False)[0] == paused:
+    """Persist the pause switch (flush only), recorded in the config trail; True if it changed."""
+    if is_paused(session) == paused:
         return False
-    if row is None:
-        row = TradingSetting(key=MONITOR_PAUSED, value=new)
-        session.add(row)
-    row.value = new
-    row.updated_at = utcnow()
-    row.updated_by = str(source)
-    record_change(
-        session,
-        source=source,
-        entity="setting",
-        entity_key=MONITOR_PAUSED,
-        field="value",
-        old=old,
-        new=new,
-        actor=actor,
+    changed = set_setting(
+        session, key=MONITOR_PAUSED, raw="true" if paused else "false", source=source, actor=actor
     )
-    session.flush()
-    return True
+    return changed is not None

@@ -1,0 +1,132 @@
+"""Operator switches and limits stored in `trading_settings`: one registry, validated writes.
+
+Every surface (CLI now; REST API and Telegram later) changes them through `set_setting`, which
+refuses unknown keys and unreadable values (nothing is written), stores a canonical text value,
+and records the change in the config-change trail. Readers (monitor gates, Telegram gating)
+keep their own safe defaults for a missing row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atp.core.flags import parse_flag
+from atp.db.base import utcnow
+from atp.ops.config_trail import ChangeSource, record_change
+from atp.ops.models import TradingSetting
+
+
+class SettingError(ValueError):
+    """An unknown key or a value the switch cannot take; nothing was written."""
+
+
+def _flag(raw: str) -> str:
+    value = parse_flag(raw)
+    if value is None:
+        raise SettingError(f"expected on/off (true/false, yes/no), got {raw!r}")
+    return "true" if value else "false"
+
+
+def _count(raw: str) -> str:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise SettingError(f"expected a whole number, got {raw!r}") from None
+    if value < 0:
+        raise SettingError(f"must not be negative, got {raw!r}")
+    return str(value)
+
+
+def _usd(raw: str) -> str:
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        raise SettingError(f"expected an amount in USD, got {raw!r}") from None
+    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
+        raise SettingError(f"expected a positive amount with at most 2 decimals, got {raw!r}")
+    return format(value, "f")
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    parse: Callable[[str], str]
+    default: str  # what readers assume when the row is missing
+    meaning: str
+
+
+SPECS: dict[str, SettingSpec] = {
+    spec.key: spec
+    for spec in (
+        SettingSpec(
+            "KILL_SWITCH", _flag, "false", "block every new entry order (never protection)"
+        ),
+        SettingSpec("LIVE_TRADING", _flag, "false", "allow order intents to reach the exchange"),
+        SettingSpec(
+            "MONITOR_PAUSED", _flag, "false", "signal monitor idles (obeyed within one cycle)"
+        ),
+        SettingSpec(
+            "TELEGRAM_ALERTS_ENABLED", _flag, "true", "operator switch for Telegram alerts"
+        ),
+        SettingSpec("MAX_USD_PER_ORDER", _usd, "100", "largest order in USD (larger is refused)"),
+        SettingSpec("MAX_OPEN_ORDERS_PER_COIN", _count, "3", "open positions per base coin"),
+        SettingSpec("MAX_OPEN_ORDERS_TOTAL", _count, "10", "open positions in total"),
+        SettingSpec("MIN_SECONDS_BETWEEN_ORDERS", _count, "600", "spacing of orders per symbol"),
+        SettingSpec("MAX_ORDERS_PER_SYMBOL_PER_DAY", _count, "2", "orders per symbol per UTC day"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class SettingValue:
+    key: str
+    value: str
+    is_default: bool
+    meaning: str
+    updated_by: str | None
+
+
+def list_settings(session: Session) -> list[SettingValue]:
+    rows = {row.key: row for row in session.scalars(select(TradingSetting))}
+    out = []
+    for key, spec in SPECS.items():
+        row = rows.get(key)
+        value = spec.default if row is None else row.value
+        updated_by = None if row is None else row.updated_by
+        out.append(SettingValue(key, value, row is None, spec.meaning, updated_by))
+    return out
+
+
+def set_setting(
+    session: Session, *, key: str, raw: str, source: ChangeSource, actor: str | None = None
+) -> tuple[str | None, str] | None:
+    """Validate and store; return (old, new) when the value changed, None when it did not."""
+    spec = SPECS.get(key.strip().upper())
+    if spec is None:
+        raise SettingError(f"unknown setting {key!r}; known: {', '.join(SPECS)}")
+    new = spec.parse(raw)
+    row = session.get(TradingSetting, spec.key)
+    old = None if row is None else row.value
+    if old == new:
+        return None
+    if row is None:
+        row = TradingSetting(key=spec.key, value=new)
+        session.add(row)
+    row.value, row.updated_at, row.updated_by = new, utcnow(), str(source)
+    record_change(
+        session,
+        source=source,
+        entity="setting",
+        entity_key=spec.key,
+        field="value",
+        old=old,
+        new=new,
+        actor=actor,
+    )
+    session.flush()
+    return old, new
