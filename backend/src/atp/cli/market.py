@@ -4,39 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 
 import click
 
 from atp.cli.common import fail, get_context, guard_schema
 from atp.market.errors import MarketDataError
-from atp.market.ports import MarketData
 from atp.market.updater import MarketUpdater
 from atp.runtime.context import AppContext
+from atp.runtime.market_source import build_market_source
 from atp.runtime.runner import install_stop_signals, run_periodic
-from atp.settings import Settings
 
 log = logging.getLogger("atp.market")
-
-
-def build_market_source(settings: Settings, *, rng: random.Random | None = None) -> MarketData:
-    """The configured source: the Crypto.com public API, or the offline replay feed."""
-    if settings.market_source == "exchange":
-        from atp.adapters.cryptocom.market_data import CryptoComMarketData
-
-        return CryptoComMarketData.from_settings(settings, rng=rng)
-    from datetime import UTC, datetime
-
-    from atp.market.replay import CsvReplaySource, ReplayClock, SyntheticReplaySource
-
-    if settings.replay_csv_dir is not None:
-        return CsvReplaySource.from_dir(
-            settings.replay_csv_dir,
-            speed=settings.replay_speed,
-            backfill=settings.market_backfill_candles,
-        )
-    clock = ReplayClock(datetime.now(UTC), speed=settings.replay_speed)
-    return SyntheticReplaySource(seed=settings.replay_seed, clock=clock)
 
 
 async def _run(app: AppContext, *, once: bool) -> int:

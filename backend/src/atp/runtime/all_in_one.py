@@ -20,6 +20,7 @@ from atp.market.updater import MarketUpdater
 from atp.monitor.worker import MonitorWorker
 from atp.runtime.context import AppContext
 from atp.runtime.demo import seed_demo_watchlist
+from atp.runtime.market_source import build_market_source
 from atp.runtime.runner import run_periodic
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,6 @@ async def _serve_api(app: AppContext, stop: asyncio.Event) -> None:
 
 async def run_all(app: AppContext, stop: asyncio.Event, *, with_api: bool = True) -> None:
     """Seed the demo watchlist on first run, then run every role until `stop` is set."""
-    from atp.cli.market import build_market_source
-
     with unit_of_work(app.sessions) as session:
         seed_demo_watchlist(session)
     settings = app.settings
