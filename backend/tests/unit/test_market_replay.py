@@ -106,3 +106,26 @@ def test_csv_replay_rejects_bad_files(tmp_path: Path) -> None:
         CsvReplaySource.from_dir(tmp_path, speed=1, backfill=300)
     with pytest.raises(MarketDataError, match="no"):
         CsvReplaySource.from_dir(tmp_path / "missing", speed=1, backfill=300)
+
+
+async def test_csv_replay_relabelled_to_the_wall_clock_keeps_boundaries(tmp_path: Path) -> None:
+    start = 1_600_000_000_000 - 1_600_000_000_000 % 86_400_000  # old history, midnight-aligned
+    _write_csv(tmp_path / "BTC_USDT-1h.csv", start, 3_600_000, 24 * 320)
+    _write_csv(tmp_path / "BTC_USDT-1d.csv", start, 86_400_000, 320)
+    wall = Wall()
+    wall.t = 1_800_000_123.456  # "now", far after the files, not on any boundary
+    feed = CsvReplaySource.from_dir(
+        tmp_path, speed=1.0, backfill=300, wall=wall, relabel_to_wall=True
+    )
+    assert abs(feed.now().timestamp() - wall.t) < 1e-3  # replay time is wall time
+    hourly = await feed.fetch_candles("BTC_USDT", Timeframe.H1, count=300)
+    daily = await feed.fetch_candles("BTC_USDT", Timeframe.D1, count=300)
+    now_ms = int(wall.t * 1000)
+    assert 0 < now_ms - hourly[-1].open_time_ms <= 2 * 3_600_000  # the last closed hour
+    assert all(c.open_time_ms % 3_600_000 == 0 for c in hourly)
+    assert all(c.open_time_ms % 86_400_000 == 0 for c in daily) and len(daily) == 300
+    wall.t += 7200  # two real hours later, two more hourly candles have closed
+    later = await feed.fetch_candles("BTC_USDT", Timeframe.H1, count=300)
+    assert later[-1].open_time_ms - hourly[-1].open_time_ms == 2 * 3_600_000
+    ticker = (await feed.fetch_tickers(["BTC_USDT"])).rows["BTC_USDT"]
+    assert ticker.exchange_ts_ms == later[-1].open_time_ms + 3_600_000

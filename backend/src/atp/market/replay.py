@@ -17,7 +17,7 @@ import math
 import time
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
@@ -27,6 +27,7 @@ from atp.market.errors import MalformedDataError, MarketDataError
 from atp.market.ports import Candle, InstrumentInfo, RowsWithErrors, Ticker
 from atp.market.synthetic import SyntheticMarket
 
+_DAY_MS = 86_400_000
 _FILE_TIMEFRAME_ALIASES = {"1d": "1D", "7d": "7D", "14d": "14D"}
 _CSV_HEADER = ["ts_ms", "open", "high", "low", "close", "volume"]
 
@@ -163,14 +164,34 @@ class _Series:
 class CsvReplaySource(_ReplayBase):
     """Candles from `{SYMBOL}-{timeframe}.csv` files, revealed as replay time passes."""
 
-    def __init__(self, series: dict[tuple[str, Timeframe], _Series], clock: ReplayClock) -> None:
+    def __init__(
+        self,
+        series: dict[tuple[str, Timeframe], _Series],
+        clock: ReplayClock,
+        *,
+        offset_ms: int = 0,
+    ) -> None:
         super().__init__(clock)
         self.series = series
+        self.offset_ms = offset_ms  # added to every time this source reports (see from_dir)
 
     @classmethod
     def from_dir(
-        cls, directory: Path, *, speed: float, backfill: int, wall: Callable[[], float] = time.time
+        cls,
+        directory: Path,
+        *,
+        speed: float,
+        backfill: int,
+        wall: Callable[[], float] = time.time,
+        relabel_to_wall: bool = False,
     ) -> CsvReplaySource:
+        """Replay `directory` from the first instant every file has `backfill` candles.
+
+        `relabel_to_wall` moves the history by whole days so that replay time equals the wall
+        clock (at speed 1): the monitor and the freshness rule judge data by wall time, and
+        months-old candles would rightly be refused as stale. Whole days keep 5m / 1h / 1D
+        candle boundaries where they were; the start moves forward by less than a day for that.
+        """
         series = dict(_read_csv(path) for path in sorted(directory.glob("*.csv")))
         if not series:
             raise MarketDataError(
@@ -180,8 +201,28 @@ class CsvReplaySource(_ReplayBase):
             s.open_ms[min(backfill, len(s.open_ms)) - 1] + duration_ms(tf)
             for (_, tf), s in series.items()
         )
+        offset_ms = 0
+        if relabel_to_wall:
+            wall_ms = int(wall() * 1000)
+            start_ms += (wall_ms - start_ms) % _DAY_MS
+            offset_ms = wall_ms - start_ms
+            end_ms = min(s.open_ms[-1] + duration_ms(tf) for (_, tf), s in series.items())
+            if start_ms >= end_ms:
+                raise MarketDataError(
+                    "NO_DATA",
+                    f"CSV files in {directory} end too soon: replaying in step with the wall "
+                    "clock needs at least one day of candles in every file after the backfill",
+                )
         clock = ReplayClock(datetime.fromtimestamp(start_ms / 1000, tz=UTC), speed=speed, wall=wall)
-        return cls(series, clock)
+        return cls(series, clock, offset_ms=offset_ms)
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp((self.clock.now_ms() + self.offset_ms) / 1000, tz=UTC)
+
+    def _relabel(self, candle: Candle) -> Candle:
+        if not self.offset_ms:
+            return candle
+        return replace(candle, open_time_ms=candle.open_time_ms + self.offset_ms)
 
     def _visible(self, symbol: str, timeframe: Timeframe) -> list[Candle]:
         s = self.series.get((symbol, timeframe))
@@ -212,15 +253,14 @@ class CsvReplaySource(_ReplayBase):
             day_start = last.open_time_ms + duration_ms(finest) - 86_400_000
             day = [c for c in visible[-1500:] if c.open_time_ms >= day_start] or [last]
             places = max(-last.close.as_tuple().exponent, 0)  # type: ignore[operator]
-            out.rows[symbol] = self._ticker(
-                symbol, last, day, last.open_time_ms + duration_ms(finest), int(places)
-            )
+            closed_at = last.open_time_ms + duration_ms(finest) + self.offset_ms
+            out.rows[symbol] = self._ticker(symbol, last, day, closed_at, int(places))
         return out
 
     async def fetch_candles(
         self, symbol: str, timeframe: Timeframe, *, count: int, start_ms: int | None = None
     ) -> list[Candle]:
-        visible = self._visible(symbol, timeframe)[-count:]
+        visible = [self._relabel(c) for c in self._visible(symbol, timeframe)[-count:]]
         return [c for c in visible if start_ms is None or c.open_time_ms >= start_ms]
 
 

@@ -23,6 +23,7 @@ def build_market_source(settings: Settings, *, rng: random.Random | None = None)
             settings.replay_csv_dir,
             speed=settings.replay_speed,
             backfill=settings.market_backfill_candles,
+            relabel_to_wall=True,  # the monitor judges freshness by the wall clock
         )
     clock = ReplayClock(datetime.now(UTC), speed=settings.replay_speed)
     return SyntheticReplaySource(seed=settings.replay_seed, clock=clock)
