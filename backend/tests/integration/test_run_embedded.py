@@ -96,3 +96,26 @@ def _wait_for_sent(sessions: sessionmaker[Session], timeout: float) -> int:
             return int(sent)
         time.sleep(0.5)
     return 0
+
+
+def test_atp_run_with_its_api_port_taken_is_one_clear_line(tmp_path: Path) -> None:
+    import socket
+
+    url = f"sqlite:///{tmp_path / 'atp.sqlite3'}"
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    engine.dispose()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = child_env(
+            DATABASE_URL=url, ATP_DATA_DIR=str(tmp_path), MARKET_SOURCE="replay", API_PORT=str(port)
+        )
+        result = subprocess.run(
+            [ATP, "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+    assert result.returncode == 1, result.stderr[-2000:]
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("error: cannot listen on 127.0.0.1:") and "API_PORT" in lines[-1]
+    assert "Traceback" not in result.stderr

@@ -6,7 +6,7 @@ import asyncio
 
 import click
 
-from atp.cli.common import get_context, guard_schema
+from atp.cli.common import fail, get_context, guard_schema
 
 
 @click.command("run")
@@ -15,7 +15,7 @@ def run(no_api: bool) -> None:
     """Run market updater, monitor, sender and API together (embedded default)."""
     app = get_context()
     guard_schema(app)
-    from atp.runtime.all_in_one import run_all
+    from atp.runtime.all_in_one import ApiPortUnavailableError, run_all
     from atp.runtime.runner import install_stop_signals
 
     async def main() -> None:
@@ -23,7 +23,10 @@ def run(no_api: bool) -> None:
         install_stop_signals(stop)
         await run_all(app, stop, with_api=not no_api)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except ApiPortUnavailableError as exc:
+        fail(str(exc))
 
 
 commands: list[click.Command] = [run]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Iterator
 
 import uvicorn
@@ -34,7 +35,25 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
-async def _serve_api(app: AppContext, stop: asyncio.Event) -> None:
+class ApiPortUnavailableError(RuntimeError):
+    """The API address is taken (another `atp run` or `atp api`?); nothing was started."""
+
+
+def bind_api_socket(host: str, port: int) -> socket.socket:
+    """Bind before starting anything, so a taken port is one clear error, not a traceback."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ApiPortUnavailableError(
+            f"cannot listen on {host}:{port} ({exc.strerror}); set API_PORT or use --no-api"
+        ) from None
+    return sock
+
+
+async def _serve_api(app: AppContext, stop: asyncio.Event, sock: socket.socket) -> None:
     from atp.api.app import create_app
 
     settings = app.settings
@@ -42,7 +61,7 @@ async def _serve_api(app: AppContext, stop: asyncio.Event) -> None:
         create_app(app), host=settings.api_host, port=settings.api_port, log_level="warning"
     )
     server = _EmbeddedServer(config)
-    serving = asyncio.create_task(server.serve())
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
     log.info("API listening on http://%s:%s", settings.api_host, settings.api_port)
     await stop.wait()
     server.should_exit = True
@@ -51,9 +70,10 @@ async def _serve_api(app: AppContext, stop: asyncio.Event) -> None:
 
 async def run_all(app: AppContext, stop: asyncio.Event, *, with_api: bool = True) -> None:
     """Seed the demo watchlist on first run, then run every role until `stop` is set."""
+    settings = app.settings
+    sock = bind_api_socket(settings.api_host, settings.api_port) if with_api else None
     with unit_of_work(app.sessions) as session:
         seed_demo_watchlist(session)
-    settings = app.settings
     source = build_market_source(settings)
     updater = MarketUpdater(source, app.sessions, settings)
     try:
@@ -69,8 +89,8 @@ async def run_all(app: AppContext, stop: asyncio.Event, *, with_api: bool = True
             MonitorWorker(app).run(stop),
             run_sender(app, stop),
         ]
-        if with_api:
-            tasks.append(_serve_api(app, stop))
+        if sock is not None:
+            tasks.append(_serve_api(app, stop, sock))
         await asyncio.gather(*tasks)
     finally:
         await source.aclose()
