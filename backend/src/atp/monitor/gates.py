@@ -164,6 +164,10 @@ def _throttle_gates(view: ThrottleView | None) -> list[GateResult]:
 
 
 def _telegram_gate(enabled: bool, reasons: Sequence[str]) -> GateResult:
+    if enabled and reasons:  # the embedded default's console notifier (not-production reasons)
+        return _ok(
+            AlertGate.TELEGRAM_DISABLED, "console notifier; Telegram off: " + ",".join(reasons)
+        )
     if enabled:
         return _ok(AlertGate.TELEGRAM_DISABLED, "telegram enabled")
     joined = ",".join(reasons) or "unknown"
