@@ -223,3 +223,56 @@ def test_cli_once_runs_one_cycle_and_a_standby_does_nothing(
     assert "monitor: cycle 1 symbols=1" in result.output
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(WatchlistSignalState)) == 1
+
+
+def test_alerts_nobody_delivers_become_a_global_blocker(
+    sessions: sessionmaker[Session], settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The legacy "alerts silently stopped": queued alerts that no sender drains are loud."""
+    from datetime import timedelta
+
+    from atp.alerts.outbox import MessageKind, enqueue_alert
+    from atp.db.base import utcnow
+
+    with sessions.begin() as s:
+        message = enqueue_alert(
+            s,
+            idempotency_key="old-1",
+            kind=MessageKind.ALERT,
+            symbol="BTC_USDT",
+            side="BUY",
+            text="BUY BTC_USDT",
+            chat_id="1",
+            correlation_id="c1",
+            context=None,
+        )
+        message.created_at = utcnow() - timedelta(seconds=400)
+        enqueue_alert(  # recent: still inside the normal delivery delay, not a blocker yet
+            s,
+            idempotency_key="new-1",
+            kind=MessageKind.ALERT,
+            symbol="ETH_USDT",
+            side="BUY",
+            text="BUY ETH_USDT",
+            chat_id="1",
+            correlation_id="c2",
+            context=None,
+        )
+    caplog.set_level(logging.WARNING, logger="atp.monitor.blockers")
+    worker = _worker(settings, "undelivered")
+    try:
+        worker.tick()
+        assert "ALERTS_UNDELIVERED" in _active(sessions)
+        line = next(
+            r.getMessage() for r in caplog.records if "ALERTS_UNDELIVERED" in r.getMessage()
+        )
+        assert line.startswith("[GLOBAL_BLOCKER] ALERTS_UNDELIVERED: 1 alert(s) queued")
+        with sessions.begin() as s:  # a sender delivered it
+            row = s.get(type(message), message.id)
+            assert row is not None
+            row.status = "SENT"
+        worker.tick()
+        assert "ALERTS_UNDELIVERED" not in _active(sessions)
+    finally:
+        worker.shutdown()
+        worker.context.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -20,6 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from atp.alerts.gating import telegram_status
+from atp.alerts.models import TelegramMessage
+from atp.alerts.outbox import OPEN_STATUSES
+from atp.db.base import utcnow
 from atp.monitor.switches import load_switches
 from atp.ops.models import GlobalBlocker, ServiceHeartbeat
 from atp.settings import Settings
@@ -38,6 +41,12 @@ class BlockerCode(StrEnum):
     MONITOR_PAUSED = "MONITOR_PAUSED"
     MONITOR_DISABLED = "MONITOR_DISABLED"
     TRADING_SETTINGS_UNREADABLE = "TRADING_SETTINGS_UNREADABLE"
+    ALERTS_UNDELIVERED = "ALERTS_UNDELIVERED"
+
+
+# Pacing (1 message/s per chat) and retry_after holds delay alerts legitimately for a while; an
+# alert still queued after this long means the sender is not draining the outbox.
+UNDELIVERED_AFTER_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -171,6 +180,7 @@ def observe(
         else f"Telegram is not enabled (reasons={','.join(status.reasons)}); "
         f"alerts go to the {status.notifier_kind} notifier"
     )
+    observed[BlockerCode.ALERTS_UNDELIVERED] = undelivered_alerts(session, utcnow())
     auth_observed, auth_problem = exchange_auth_problem(session)
     if auth_observed:
         observed[BlockerCode.EXCHANGE_AUTH_FAILING] = auth_problem
@@ -189,6 +199,24 @@ def observe(
             else None
         )
     return observed
+
+
+def undelivered_alerts(session: Session, now: datetime) -> str | None:
+    """Alerts written to the outbox long ago and still not delivered (None when there are none)."""
+    cutoff = now - timedelta(seconds=UNDELIVERED_AFTER_S)
+    count, oldest = session.execute(
+        select(func.count(), func.min(TelegramMessage.created_at)).where(
+            TelegramMessage.status.in_([str(s) for s in OPEN_STATUSES]),
+            TelegramMessage.created_at < cutoff,
+        )
+    ).one()
+    if not count or oldest is None:
+        return None
+    age = (now - oldest).total_seconds()
+    return (
+        f"{count} alert(s) queued for more than {UNDELIVERED_AFTER_S:.0f} s (oldest {age:.0f} s); "
+        "is `atp sender` running? (`atp alerts list --status PENDING`)"
+    )
 
 
 def count_alert_symbols(session: Session) -> int:
