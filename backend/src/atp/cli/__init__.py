@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from atp import __version__
-from atp.cli import alerts, api, db, market, monitor, run, signals, switches, watchlist
+from atp.cli import alerts, api, db, market, monitor, run, signals, status, switches, watchlist
 from atp.cli.common import configure_logging
 from atp.runtime.context import AppContext
 
@@ -25,6 +25,6 @@ def version() -> None:
     click.echo(__version__)
 
 
-for _module in (db, watchlist, switches, api, market, monitor, signals, alerts, run):
+for _module in (db, status, watchlist, switches, api, market, monitor, signals, alerts, run):
     for _command in _module.commands:
         main.add_command(_command)

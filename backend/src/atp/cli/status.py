@@ -1,0 +1,65 @@
+"""`atp status`: the operator's one-screen answer - is everything running, and if not, why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from atp.alerts.gating import telegram_status
+from atp.cli.common import get_context
+from atp.db.base import utcnow
+from atp.market.health import data_health
+from atp.monitor.service import monitor_status
+from atp.ops.trading_settings import list_settings
+
+
+@click.command("status")
+@click.option(
+    "--check", is_flag=True, help="Exit 1 when the monitor is down or a blocker is active."
+)
+def status(check: bool) -> None:
+    """Monitor, global blockers, Telegram, market data and trading switches at a glance."""
+    app = get_context()
+    with app.sessions() as session:
+        monitor = monitor_status(session, app.settings)
+        telegram = telegram_status(app.settings, session)
+        timeframes = app.settings.market_timeframes.split(",")
+        health = data_health(session, timeframes=timeframes, now=utcnow())
+        switches = {s.key: s.value for s in list_settings(session)}
+    for line in _lines(monitor, telegram.notifier_kind, telegram.reason_code, health, switches):
+        click.echo(line)
+    if check and (not monitor["signal_monitor_running"] or monitor["blockers"]):
+        raise SystemExit(1)
+
+
+def _lines(
+    monitor: dict[str, Any],
+    notifier: str,
+    telegram_reason: str | None,
+    health: list[Any],
+    switches: dict[str, str],
+) -> list[str]:
+    leader = monitor["leader"] or {}
+    lines = [
+        f"monitor:  {monitor['state']} (running={monitor['signal_monitor_running']}, "
+        f"leader={leader.get('instance_id', '-')}, heartbeat_age_s={monitor['heartbeat_age_s']}, "
+        f"last_cycle_age_s={monitor['last_cycle_age_s']}, standbys={len(monitor['standbys'])})",
+        f"telegram: {notifier}" + (f" ({telegram_reason})" if telegram_reason else ""),
+    ]
+    unhealthy = [h for h in health if not h.healthy]
+    lines.append(
+        f"market:   {len(health) - len(unhealthy)}/{len(health)} watchlist symbols healthy"
+        + (f"; unhealthy: {', '.join(h.symbol for h in unhealthy[:10])}" if unhealthy else "")
+    )
+    lines.append(
+        "trading:  "
+        + " ".join(f"{k}={switches[k]}" for k in ("KILL_SWITCH", "LIVE_TRADING", "MONITOR_PAUSED"))
+    )
+    blockers = monitor["blockers"]
+    lines.append(f"blockers: {len(blockers) or 'none'}")
+    lines += [f"  [GLOBAL_BLOCKER] {b['code']}: {b['message']}" for b in blockers]
+    return lines
+
+
+commands: list[click.Command] = [status]
