@@ -10,8 +10,9 @@ import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "atp"
@@ -216,6 +217,17 @@ class Settings(BaseSettings):
             value = "postgresql://" + value.removeprefix("postgres://")
         return value.strip()
 
+    @field_validator("display_timezone", mode="after")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown IANA time zone {value!r} (e.g. UTC, Asia/Makassar)"
+            ) from None
+        return value
+
     @model_validator(mode="after")
     def _apply_legacy_telegram_names(self) -> Settings:
         if not self.telegram_bot_token.strip():
@@ -228,6 +240,14 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         """The database to use: DATABASE_URL, else the embedded SQLite file in the data dir."""
         return self.database_url or _default_sqlite_url(self.data_dir)
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line naming every bad variable and why; never the value (it may be a secret)."""
+    parts = [
+        f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+    ]
+    return "invalid configuration: " + "; ".join(parts)
 
 
 @lru_cache(maxsize=1)

@@ -58,3 +58,20 @@ def test_unreachable_database_is_one_line_and_exit_3(tmp_path: Path) -> None:
     assert result.returncode == 3
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "cannot check the database schema" in lines[0], result.stderr
+
+
+def test_bad_configuration_is_one_line_exit_2_and_never_echoes_values(tmp_path: Path) -> None:
+    env = child_env(
+        ATP_DATA_DIR=str(tmp_path),
+        MONITOR_INTERVAL_SECONDS="-1",
+        DISPLAY_TIMEZONE="Mars/Olympus",
+        TELEGRAM_BOT_TOKEN="123456:VERY-SECRET",
+    )
+    result = subprocess.run(
+        [ATP, "monitor"], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: invalid configuration:"), result.stderr
+    assert "MONITOR_INTERVAL_SECONDS" in lines[0] and "DISPLAY_TIMEZONE" in lines[0]
+    assert "VERY-SECRET" not in result.stderr + result.stdout
