@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -52,3 +53,26 @@ def record_change(
     )
     session.add(row)
     return row
+
+
+def record_changes(
+    session: Session,
+    *,
+    source: ChangeSource,
+    entity: str,
+    entity_key: str,
+    changes: Mapping[str, tuple[Any, Any]],
+    actor: str | None = None,
+) -> None:
+    """One trail row per changed field: `changes` is {field: (old, new)}."""
+    for field, (old, new) in changes.items():
+        record_change(
+            session,
+            source=source,
+            entity=entity,
+            entity_key=entity_key,
+            field=field,
+            old=old,
+            new=new,
+            actor=actor,
+        )

@@ -35,7 +35,7 @@ from atp.core.presets import (
     PresetParams,
     split_key,
 )
-from atp.ops.config_trail import ChangeSource, record_change
+from atp.ops.config_trail import ChangeSource, record_change, record_changes
 from atp.signals.models import StrategyPreset
 from atp.watchlist.models import WatchlistItem
 
@@ -158,25 +158,13 @@ def update_preset(
     }
     if not changed:
         return {}
-    for name, (old, new) in changed.items():
-        record_change(
-            session,
-            source=source,
-            entity=ENTITY,
-            entity_key=row.key,
-            field=name,
-            old=old,
-            new=new,
-            actor=actor,
-        )
-    record_change(
+    version = {"version": (row.version, row.version + 1)}
+    record_changes(
         session,
         source=source,
         entity=ENTITY,
         entity_key=row.key,
-        field="version",
-        old=row.version,
-        new=row.version + 1,
+        changes={**changed, **version},
         actor=actor,
     )
     row.params = new_dict

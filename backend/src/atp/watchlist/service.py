@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atp.db.base import utcnow
-from atp.ops.config_trail import ChangeSource, record_change
+from atp.ops.config_trail import ChangeSource, record_change, record_changes
 from atp.signals.models import StrategyPreset
 from atp.signals.presets import validate_overrides
 from atp.watchlist.fields import InvalidValueError, normalise_symbol, parse_field
@@ -86,23 +86,21 @@ def set_fields(
         raise WatchlistError("nothing to set: give at least one key=value")
     item = _get_or_error(session, symbol)
     parsed = _parse_all(session, values)
-    changed: dict[str, tuple[Any, Any]] = {}
-    for name, new in parsed.items():
-        old = getattr(item, name)
-        if old == new:
-            continue
+    changed = {
+        name: (getattr(item, name), new)
+        for name, new in parsed.items()
+        if getattr(item, name) != new
+    }
+    for name, (_old, new) in changed.items():
         setattr(item, name, new)
-        changed[name] = (old, new)
-        record_change(
-            session,
-            source=source,
-            entity=ENTITY,
-            entity_key=item.symbol,
-            field=name,
-            old=old,
-            new=new,
-            actor=actor,
-        )
+    record_changes(
+        session,
+        source=source,
+        entity=ENTITY,
+        entity_key=item.symbol,
+        changes=changed,
+        actor=actor,
+    )
     session.flush()
     return changed
 
