@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
 from atp.api.deps import get_context, get_session
+from atp.core.errors import clean_error_text
 from atp.db.base import utcnow
 from atp.market.health import data_health
 from atp.runtime.context import AppContext
@@ -25,5 +26,11 @@ def market_health(
     return {
         "healthy": all(r.healthy for r in rows),
         "timeframes": timeframes,
-        "symbols": [r.to_dict() for r in rows],
+        "symbols": [_without_internals(r.to_dict()) for r in rows],
     }
+
+
+def _without_internals(row: dict[str, Any]) -> dict[str, Any]:
+    # Rows written by older versions may hold a multi-line error with SQL or a URL password.
+    row["last_error"] = clean_error_text(row.get("last_error"))
+    return row
