@@ -130,3 +130,20 @@ def seed_world(
         seed_candles(session, symbols, now=now)
         for symbol in symbols:
             set_ticker(session, symbol, "100", at=now)
+
+
+def write_leader_beat(
+    sessions: sessionmaker[Session],
+    *,
+    state: str = "running",
+    at: datetime | None = None,
+    instance: str = "beat-test",
+) -> None:
+    """A leader heartbeat row as a live `atp monitor` writes it (its own code), without a cycle."""
+    from atp.db.base import utcnow
+    from atp.monitor.heartbeat import Beat, Heartbeat
+
+    at = at or utcnow()
+    beat = Beat("leader", state, 1, 1, 5, 0, details={"last_cycle_at": at.isoformat()})
+    with sessions.begin() as session:
+        Heartbeat(instance, log_every_s=300, interval_s=30).write(session, beat, at)

@@ -9,7 +9,7 @@ from atp.alerts.models import TelegramMessage
 from atp.db.base import utcnow
 from atp.settings import Settings
 from atp.signals.models import WatchlistSignalState
-from tests.integration.monitor_support import seed_world
+from tests.integration.monitor_support import seed_world, write_leader_beat
 from tests.integration.test_watchlist_cli import run
 
 
@@ -17,6 +17,7 @@ def test_why_explains_every_condition_and_gate_and_stores_nothing(
     settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
     seed_world(sessions, {"BTC_USDT": {"preset": "test:buy"}}, now=utcnow())
+    write_leader_beat(sessions)  # a running monitor: no global cause
     code, out = run(settings, "why", "btc_usdt")
     assert code == 0, out
     lines = out.splitlines()

@@ -65,7 +65,12 @@ def why(symbol: str, as_json: bool) -> None:
 
 
 def _explanation_lines(result: dict[str, Any]) -> list[str]:
+    # Global causes first: they decide before any of the symbol's own gates.
     lines = [
+        f"[GLOBAL_BLOCKER] {cause['code']}: {cause['message']}"
+        for cause in result.get("global_causes", [])
+    ]
+    lines += [
         f"{result['symbol']} {result['strategy_key'] or '-'} side={result['side']} "
         f"price={result['price'] or '-'} decision={result['decision_reason'] or '-'}"
     ]

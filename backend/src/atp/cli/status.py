@@ -10,6 +10,8 @@ from atp.alerts.gating import telegram_status
 from atp.cli.common import get_context
 from atp.db.base import utcnow
 from atp.market.health import data_health
+from atp.monitor.causes import global_causes
+from atp.monitor.cycle import telegram_gate_state
 from atp.monitor.service import monitor_status
 from atp.ops.trading_settings import list_settings
 
@@ -24,6 +26,11 @@ def status(check: bool) -> None:
     with app.sessions() as session:
         monitor = monitor_status(session, app.settings)
         telegram = telegram_status(app.settings, session)
+        # The monitor's own state (not running, stale, paused) first, in the blocker vocabulary.
+        causes = global_causes(
+            monitor, telegram_open=telegram_gate_state(app.settings, session).open
+        )
+        monitor["blockers"] = [{"code": c.code, "message": c.message} for c in causes]
         timeframes = app.settings.market_timeframes.split(",")
         health = data_health(session, timeframes=timeframes, now=utcnow())
         switches = {s.key: s.value for s in list_settings(session)}
@@ -45,7 +52,7 @@ def _lines(
         f"monitor:  {monitor['state']} (running={monitor['signal_monitor_running']}, "
         f"leader={leader.get('instance_id', '-')}, heartbeat_age_s={monitor['heartbeat_age_s']}, "
         f"last_cycle_age_s={monitor['last_cycle_age_s']}, standbys={len(monitor['standbys'])})",
-        f"telegram: {notifier}" + (f" ({telegram_reason})" if telegram_reason else ""),
+        f"telegram: {_delivery(notifier, telegram_reason)}",
     ]
     unhealthy = [h for h in health if not h.healthy]
     lines.append(
@@ -60,6 +67,12 @@ def _lines(
     lines.append(f"blockers: {len(blockers) or 'none'}")
     lines += [f"  [GLOBAL_BLOCKER] {b['code']}: {b['message']}" for b in blockers]
     return lines
+
+
+def _delivery(notifier: str, reason: str | None) -> str:
+    if notifier == "console":  # the embedded default delivers to stdout; nothing is blocked
+        return f"console (demo delivery; Telegram not configured: {reason})"
+    return notifier + (f" ({reason})" if reason else "")
 
 
 commands: list[click.Command] = [status]

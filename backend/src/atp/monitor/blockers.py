@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from atp.alerts.gating import telegram_status
 from atp.alerts.models import TelegramMessage
-from atp.alerts.outbox import OPEN_STATUSES
+from atp.alerts.outbox import OPEN_STATUSES, MessageStatus
+from atp.core.errors import clean_error_text
 from atp.db.base import utcnow
 from atp.monitor.switches import load_switches
 from atp.ops.models import GlobalBlocker, ServiceHeartbeat
@@ -42,11 +43,20 @@ class BlockerCode(StrEnum):
     MONITOR_DISABLED = "MONITOR_DISABLED"
     TRADING_SETTINGS_UNREADABLE = "TRADING_SETTINGS_UNREADABLE"
     ALERTS_UNDELIVERED = "ALERTS_UNDELIVERED"
+    ALERTS_FAILING = "ALERTS_FAILING"
+    MONITOR_CYCLES_FAILING = "MONITOR_CYCLES_FAILING"
+    # Derived from the heartbeat by readers (`why`, status); a dead monitor cannot store them.
+    MONITOR_NOT_RUNNING = "MONITOR_NOT_RUNNING"
+    MONITOR_HEARTBEAT_STALE = "MONITOR_HEARTBEAT_STALE"
 
 
 # Pacing (1 message/s per chat) and retry_after holds delay alerts legitimately for a while; an
 # alert still queued after this long means the sender is not draining the outbox.
 UNDELIVERED_AFTER_S = 300.0
+# Alerts that ended FAILED / EXPIRED within this window (and after the last SENT) keep
+# ALERTS_FAILING active; one delivered alert after the last failure clears it.
+FAILING_WINDOW_S = 3600.0
+FAILED_FINAL_STATUSES = (MessageStatus.FAILED, MessageStatus.EXPIRED)
 
 
 @dataclass(frozen=True)
@@ -146,11 +156,14 @@ def observe(
     disabled: bool,
     alert_symbols: int | None,
     stale_symbols: int | None,
+    cycles_failing: str | None = None,
 ) -> dict[str, str | None]:
     """The monitor's view of every blocker it can observe now (None = clear).
 
     `alert_symbols` / `stale_symbols` come from the cycle; None means "not evaluated this tick"
-    (paused or disabled), which leaves MARKET_DATA_STALE_ALL as it was.
+    (paused or disabled), which leaves MARKET_DATA_STALE_ALL as it was. `cycles_failing` is the
+    worker's explanation when its cycles keep failing (None = the last cycle succeeded or none
+    was attempted).
     """
     observed: dict[str, str | None] = {
         BlockerCode.MONITOR_DISABLED: (
@@ -180,7 +193,9 @@ def observe(
         else f"Telegram is not enabled (reasons={','.join(status.reasons)}); "
         f"alerts go to the {status.notifier_kind} notifier"
     )
+    observed[BlockerCode.MONITOR_CYCLES_FAILING] = cycles_failing
     observed[BlockerCode.ALERTS_UNDELIVERED] = undelivered_alerts(session, utcnow())
+    observed[BlockerCode.ALERTS_FAILING] = failing_alerts(session, utcnow())
     auth_observed, auth_problem = exchange_auth_problem(session)
     if auth_observed:
         observed[BlockerCode.EXCHANGE_AUTH_FAILING] = auth_problem
@@ -216,6 +231,46 @@ def undelivered_alerts(session: Session, now: datetime) -> str | None:
     return (
         f"{count} alert(s) queued for more than {UNDELIVERED_AFTER_S:.0f} s (oldest {age:.0f} s); "
         "is `atp sender` running? (`atp alerts list --status PENDING`)"
+    )
+
+
+def failing_alerts(session: Session, now: datetime) -> str | None:
+    """Messages that ended FAILED / EXPIRED recently with no delivery since (None = delivering).
+
+    BLOCKED rows are not counted: a refusal by configuration is TELEGRAM_NOT_CONFIGURED.
+    """
+    since = now - timedelta(seconds=FAILING_WINDOW_S)
+    last_sent = session.scalar(
+        select(func.max(TelegramMessage.sent_at)).where(
+            TelegramMessage.status == MessageStatus.SENT
+        )
+    )
+    if last_sent is not None and last_sent > since:
+        since = last_sent
+    failed = (
+        TelegramMessage.status.in_([str(s) for s in FAILED_FINAL_STATUSES]),
+        TelegramMessage.updated_at > since,
+    )
+    count = session.scalar(select(func.count()).select_from(TelegramMessage).where(*failed))
+    if not count:
+        return None
+    last = session.execute(
+        select(
+            TelegramMessage.status,
+            TelegramMessage.updated_at,
+            TelegramMessage.reason_code,
+            TelegramMessage.reason_message,
+            TelegramMessage.last_error,
+        )
+        .where(*failed)
+        .order_by(TelegramMessage.updated_at.desc(), TelegramMessage.id.desc())
+        .limit(1)
+    ).one()
+    error = last.reason_message or last.last_error or last.reason_code or "no error recorded"
+    return (
+        f"{count} message(s) FAILED/EXPIRED in the last {FAILING_WINDOW_S / 60:.0f} min with "
+        f"none delivered since; last: {last.status} at {last.updated_at.isoformat()}: "
+        f"{clean_error_text(error)} (`atp alerts list --status FAILED`)"
     )
 
 

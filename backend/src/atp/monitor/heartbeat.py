@@ -4,7 +4,9 @@ Log line (operators grep for it; keep the format):
     [HEARTBEAT] SignalMonitorService alive cycle=N symbols=M last_cycle_ms=X
 An idle leader (paused / disabled) appends ` state=<state>`; a standby (or a stopped instance)
 logs `[HEARTBEAT] SignalMonitorService standby instance=<id>` (`stopped`), so an "alive" line
-always means "this process is the leader".
+always means "this process is the leader". A leader whose cycles keep failing is not "alive":
+    [HEARTBEAT] SignalMonitorService degraded cycle=N failed_cycles=K last_error=...
+(a warning, on the change and every log interval while it lasts).
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from atp.ops.models import ServiceHeartbeat
 
 log = logging.getLogger(__name__)
 SERVICE = "SignalMonitorService"
+DEGRADED = "degraded"  # the leader's cycles keep failing (MONITOR_CYCLES_FAILING)
 
 
 @dataclass(frozen=True)
 class Beat:
     role: str  # leader / standby
-    state: str  # running / paused / disabled / standby
+    state: str  # running / degraded / paused / disabled / standby
     cycle: int
     symbols: int
     last_cycle_ms: int | None
@@ -99,6 +102,16 @@ class Heartbeat:
         self._last_log, self._last_logged_key = now, key
         if beat.role in ("standby", "stopped"):
             log.info("[HEARTBEAT] %s %s instance=%s", SERVICE, beat.role, self.instance_id)
+            return True
+        if beat.state == DEGRADED:
+            log.warning(
+                "[HEARTBEAT] %s degraded cycle=%d symbols=%d failed_cycles=%s last_error=%s",
+                SERVICE,
+                beat.cycle,
+                beat.symbols,
+                beat.details.get("failed_cycles", "?"),
+                beat.last_error or "-",
+            )
             return True
         suffix = "" if beat.state == "running" else f" state={beat.state}"
         log.info(

@@ -12,9 +12,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from atp.core.errors import clean_error_text
 from atp.db.base import utcnow
 from atp.monitor.activity import load_activity
 from atp.monitor.blockers import active_blockers
+from atp.monitor.causes import ALERT, GlobalCause, global_causes
 from atp.monitor.cycle import telegram_gate_state
 from atp.monitor.decide import CycleContext, SymbolDecision, decide_symbol, gate_trade
 from atp.monitor.gates import GateResult
@@ -97,7 +99,8 @@ def monitor_status(
             "symbols": leader.items,
             "last_cycle_ms": leader.last_cycle_ms,
             "errors": leader.errors,
-            "last_error": leader.last_error,
+            "failed_cycles": int(details.get("failed_cycles", 0)),
+            "last_error": clean_error_text(leader.last_error),  # rows written before sanitising
             "alive": alive,
         },
     )
@@ -126,19 +129,38 @@ def evaluate_signal(
     if not rows:
         raise UnknownSymbolError(f"{normalised} is not on the watchlist")
     try:
-        inp = load_inputs(session, rows, now=now, candle_limit=settings.monitor_candle_limit)[0]
+        inp = load_inputs(
+            session,
+            rows,
+            now=now,
+            candle_limit=settings.monitor_candle_limit,
+            ticker_max_age_s=settings.monitor_ticker_max_age_seconds,
+        )[0]
         config_changed = _simulate_config_reset(inp)
         switches = load_switches(session)
-        ctx = CycleContext(
-            now=now, switches=switches, telegram=telegram_gate_state(settings, session)
-        )
+        telegram = telegram_gate_state(settings, session)
+        ctx = CycleContext(now=now, switches=switches, telegram=telegram)
         decision = decide_symbol(inp, ctx)
         gate_trade(decision, inp, switches, load_activity(session, now))
+        causes = global_causes(monitor_status(session, settings, now), telegram_open=telegram.open)
     finally:
         session.rollback()
-    return _explain(
+    result = _explain(
         decision, inp, alert_enabled=rows[0].alert_enabled, config_changed=config_changed
     )
+    return _put_causes_first(result, causes)
+
+
+def _put_causes_first(result: dict[str, Any], causes: list[GlobalCause]) -> dict[str, Any]:
+    """A global cause overrides the symbol's own verdict: it is named as the reason, first."""
+    result["global_causes"] = [c.to_dict() for c in causes]
+    first_alert = next((c for c in causes if c.blocks == ALERT), None)
+    first_any = next((c for c in causes if c.blocks is not None), None)
+    if first_alert is not None:
+        result["alert"] = {"would_send": False, "reason": first_alert.code}
+    if first_any is not None:
+        result["trade"] = {"would_create_intent": False, "reason": first_any.code}
+    return result
 
 
 def _simulate_config_reset(inp: SymbolInput) -> bool:

@@ -1,7 +1,8 @@
 """Trading switches and order limits from `trading_settings`, with the legacy defaults.
 
 Keys (value is text):
-- `KILL_SWITCH` (`true`/`false`, missing = off; unreadable = ON - fail closed like the old system)
+- `KILL_SWITCH` (`true`/`false`, missing = off; empty or unreadable = ON - fail closed like the
+  old system, and if the table itself cannot be read, no switch is trusted: the cycle fails)
 - `LIVE_TRADING` (`true`/`false`, missing = off)
 - `MONITOR_PAUSED` (`true`/`false`, missing = running)
 - `MAX_USD_PER_ORDER` (100), `MAX_OPEN_ORDERS_PER_COIN` (3), `MAX_OPEN_ORDERS_TOTAL` (10),
@@ -53,8 +54,7 @@ def _flag(raw: str | None, *, missing: bool, unreadable: bool) -> tuple[bool, bo
     """(value, readable) for a boolean setting."""
     if raw is None:
         return missing, True
-    if not raw.strip():  # an emptied value reads as "off"
-        return False, True
+    # An emptied value is not "off": parse_flag refuses it, so KILL_SWITCH reads as ON.
     value = parse_flag(raw)
     return (unreadable, False) if value is None else (value, True)
 
