@@ -100,3 +100,18 @@ def test_simulated_traffic_never_breaks_the_checked_limits() -> None:
         global_window=0.4,
     )
     assert violations == []
+
+
+def test_restored_sends_count_like_live_ones() -> None:
+    """A sender that becomes active replays the ledger's recent sends (restart, takeover)."""
+    pacer = ChatPacer(LIMITS)
+    for i in range(20):  # 20 group messages sent by the previous sender, the last at t=29.5
+        pacer.restore("-100", 10.0 + i)
+    pacer.restore("-100", 29.5)  # out of order and a duplicate time: still counted
+    pacer.restore("7", 99.6)
+    assert math.isclose(pacer.wait_time("-100", 30.0), 41.0)  # t=11 (2nd oldest) ages out at 71
+    assert math.isclose(pacer.wait_time("7", 100.0), 0.6)  # 1/s per chat across the restart
+    live = ChatPacer(LIMITS)
+    for i in range(30):
+        live.restore(str(i), 200.0 + i / 100)
+    assert live.wait_time("99", 200.5) > 0  # 30 requests in the last second: overall limit

@@ -5,6 +5,7 @@ Pure decisions (no database, no clock): the worker records whatever `attempt_out
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from atp.alerts.notifier import (
     TransientError,
 )
 from atp.alerts.text import TELEGRAM_MAX_TEXT, fit_telegram_limit, telegram_length, to_plain_text
+from atp.core.errors import short_error
 
 log = logging.getLogger(__name__)
 
@@ -81,18 +83,28 @@ async def attempt(
     attempts: int,
     policy: RetryPolicy,
     limit: int = TELEGRAM_MAX_TEXT,
+    *,
+    deadline: float | None = None,
 ) -> Outcome:
-    """Send once and decide what happens next. `attempts` counts this attempt too."""
+    """Send once and decide what happens next. `attempts` counts this attempt too.
+
+    `deadline` bounds the whole request (the HTTP client's timeouts apply per phase, so a
+    request could otherwise outlive the claim lease that is derived from the send timeout).
+    """
     body, note = prepare_text(text, parse_mode, limit)
     if parse_mode == "PLAIN":
         note = "sent as plain text after Telegram refused the HTML" + (f"; {note}" if note else "")
     try:
-        result = await notifier.send(chat_id, body, parse_mode)
+        async with asyncio.timeout(deadline):
+            result = await notifier.send(chat_id, body, parse_mode)
+    except TimeoutError:  # no answer in time: Telegram may or may not have it (see docs)
+        reason = "TELEGRAM_TIMEOUT"
+        return _retry_or_fail(f"no answer within {deadline} s", reason, attempts, policy)
     except DeliveryError as exc:
         return _after_error(exc, parse_mode, attempts, policy)
     except Exception as exc:  # unknown: we cannot tell whether Telegram accepted it; never lose it
         log.exception("unexpected error from the %s notifier", notifier.channel)
-        return _retry_or_fail(f"{exc.__class__.__name__}: {exc}", "SENDER_ERROR", attempts, policy)
+        return _retry_or_fail(short_error(exc), "SENDER_ERROR", attempts, policy)
     return Delivered(result, note)
 
 

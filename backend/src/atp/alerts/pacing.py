@@ -91,6 +91,18 @@ class ChatPacer:
         if is_group_chat(chat_id):
             self._group_done.setdefault(chat_id, deque()).append(now)
 
+    def restore(self, chat_id: str, done_at: float) -> None:
+        """A request to `chat_id` completed at `done_at`, before this pacer existed.
+
+        Used when a sender becomes active: it replays what the ledger says was sent in the last
+        window, so a restart or a takeover does not start with an empty record.
+        """
+        last = self._last_done.get(chat_id)
+        self._last_done[chat_id] = done_at if last is None else max(last, done_at)
+        _insert_sorted(self._global_done, done_at)
+        if is_group_chat(chat_id):
+            _insert_sorted(self._group_done.setdefault(chat_id, deque()), done_at)
+
     def hold(self, chat_id: str, until: float) -> None:
         """Telegram said `retry_after` for this chat: hold only this chat until `until`."""
         self._holds[chat_id] = max(until, self._holds.get(chat_id, until))
@@ -125,3 +137,13 @@ class ChatPacer:
         for chat, last in list(self._last_done.items()):
             if last + self.limits.per_chat_interval <= now:
                 del self._last_done[chat]
+
+
+def _insert_sorted(times: deque[float], value: float) -> None:
+    """Keep a window deque in time order (restored entries may be older than live ones)."""
+    if not times or times[-1] <= value:
+        times.append(value)
+        return
+    ordered = sorted([*times, value])
+    times.clear()
+    times.extend(ordered)

@@ -7,6 +7,9 @@ SENDING with the same `attempts`, so a sender whose lease ran out cannot overwri
 
 Order per chat: only a chat's *head* (its lowest open id, PENDING or SENDING) may be sent, so a
 chat's next message waits while an earlier one is in flight, held by `retry_after`, or backing off.
+
+Every transition to FAILED, EXPIRED or BLOCKED also takes back the alert's effects (throttle step,
+order intent; see `undelivered.py`) in the same transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from atp.alerts.models import TelegramMessage as TM
 from atp.alerts.outbox import MessageStatus
+from atp.alerts.undelivered import take_back
 
 EXPIRED_REASON = "EXPIRED_MAX_AGE"
 
@@ -55,6 +59,35 @@ def open_heads(session: Session) -> list[Head]:
         .order_by(TM.id)
     ).all()
     return [Head(r.id, r.chat_id, r.status, r.attempts, r.next_attempt_at) for r in rows]
+
+
+def recent_sends(
+    session: Session,
+    since: datetime,
+    now: datetime,
+    *,
+    created_after: datetime,
+    own: frozenset[int] = frozenset(),
+) -> list[tuple[str | None, datetime]]:
+    """(chat_id, completion time) of every request that may count against Telegram's limits now.
+
+    SENT rows count at `sent_at` (recorded after Telegram answered, so never earlier than the
+    real arrival). A SENDING row claimed by another sender may have reached Telegram at any time
+    up to now: it counts as sent now. Rows in `own` are this sender's in-flight requests, which
+    its pacer already knows about. `created_after` (nothing is sent later than its max age after
+    creation) lets the query use the `created_at` index instead of scanning the ledger.
+    """
+    sent = session.execute(
+        select(TM.chat_id, TM.sent_at).where(
+            TM.status == MessageStatus.SENT, TM.created_at >= created_after, TM.sent_at >= since
+        )
+    ).all()
+    sending = session.execute(
+        select(TM.id, TM.chat_id).where(TM.status == MessageStatus.SENDING)
+    ).all()
+    return [(r.chat_id, r.sent_at) for r in sent] + [
+        (r.chat_id, now) for r in sending if r.id not in own
+    ]
 
 
 def is_due(head: Head, now: datetime) -> bool:
@@ -138,7 +171,7 @@ def mark_retry(
 def mark_failed(
     session: Session, claimed: Claimed, now: datetime, *, reason_code: str, error: str
 ) -> bool:
-    return _finish(
+    finished = _finish(
         session,
         claimed,
         status=MessageStatus.FAILED,
@@ -148,10 +181,16 @@ def mark_failed(
         next_attempt_at=None,
         updated_at=now,
     )
+    if finished:
+        take_back(session, [claimed.id], "ALERT_FAILED", now)
+    return finished
 
 
 def mark_expired(session: Session, claimed: Claimed, now: datetime, max_age: timedelta) -> bool:
-    return _finish(session, claimed, **_expired_values(now, max_age))
+    finished = _finish(session, claimed, **_expired_values(now, max_age))
+    if finished:
+        take_back(session, [claimed.id], "ALERT_EXPIRED", now)
+    return finished
 
 
 def _expired_values(now: datetime, max_age: timedelta) -> dict[str, object]:
@@ -175,24 +214,28 @@ def expire_overdue(session: Session, now: datetime, max_age: timedelta) -> int:
         & (TM.next_attempt_at <= now)
         & (TM.created_at < cutoff)
     )
-    result = session.execute(
+    ids = session.scalars(
         update(TM)
         .where(pending | orphaned)
         .values(**_expired_values(now, max_age))
+        .returning(TM.id)
         .execution_options(synchronize_session=False)
-    )
-    return _rowcount(result)
+    ).all()
+    take_back(session, ids, "ALERT_EXPIRED", now)
+    return len(ids)
 
 
 def block_pending(session: Session, now: datetime, reason_code: str) -> int:
     """Telegram is blocked (and no console fallback): PENDING rows become BLOCKED with the reason."""
-    result = session.execute(
+    ids = session.scalars(
         update(TM)
         .where(TM.status == MessageStatus.PENDING)
         .values(status=MessageStatus.BLOCKED, reason_code=reason_code[:255], updated_at=now)
+        .returning(TM.id)
         .execution_options(synchronize_session=False)
-    )
-    return _rowcount(result)
+    ).all()
+    take_back(session, ids, "ALERT_BLOCKED", now)
+    return len(ids)
 
 
 def _finish(session: Session, claimed: Claimed, **values: object) -> bool:
