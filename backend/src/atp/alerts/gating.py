@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from atp.core.flags import parse_flag
@@ -90,6 +91,11 @@ class TelegramStatus:
     def describe(self) -> str:
         if self.enabled:
             return f"enabled (environment={self.environment}, chat={self.chat_id})"
+        if self.notifier_kind == "console":  # the embedded default: delivered, to stdout
+            return (
+                f"console (demo delivery: alerts print to stdout; Telegram is not configured: "
+                f"reason={','.join(self.reasons)} environment={self.environment})"
+            )
         return (
             f"BLOCKED reason={','.join(self.reasons)} environment={self.environment} "
             f"notifier={self.notifier_kind}"
@@ -133,13 +139,21 @@ def _setting_reasons(settings: Settings) -> list[BlockReason]:
 
 
 def _operator_reasons(session: Session) -> list[BlockReason]:
+    # The session belongs to the caller: a failed read is undone with a savepoint, never with
+    # a rollback of the caller's transaction (its next statement would then fail).
     try:
-        value = session.scalar(
-            select(TradingSetting.value).where(TradingSetting.key == OPERATOR_SWITCH_KEY)
+        with session.begin_nested():
+            value = session.scalar(
+                select(TradingSetting.value).where(TradingSetting.key == OPERATOR_SWITCH_KEY)
+            )
+    except SQLAlchemyError as exc:  # unknown state: reported as a reason, never a crash here
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        log.warning(
+            "cannot read trading_settings.%s (%s: %s)",
+            OPERATOR_SWITCH_KEY,
+            exc.__class__.__name__,
+            first_line,
         )
-    except Exception:  # a broken read must block loudly, not crash the caller
-        log.exception("cannot read trading_settings.%s", OPERATOR_SWITCH_KEY)
-        session.rollback()
         return [BlockReason.OPERATOR_SWITCH_UNREADABLE]
     # Only an explicit "off" word silences alerts; an unrecognised value keeps them on (loud).
     if value is not None and parse_flag(value) is False:
@@ -161,7 +175,14 @@ class _StateLog:
                 return
             first = self._last is None
             self._last = key
-        if not status.enabled:
+        if status.notifier_kind == "console":  # the demo default is routine, not a warning
+            log.info(
+                "[TELEGRAM_CONSOLE] alerts print to the console (demo delivery): "
+                "reason=%s environment=%s",
+                ",".join(status.reasons),
+                status.environment,
+            )
+        elif not status.enabled:
             log.warning(
                 "[TELEGRAM_BLOCKED] reason=%s environment=%s notifier=%s",
                 ",".join(status.reasons),
@@ -169,7 +190,7 @@ class _StateLog:
                 status.notifier_kind,
             )
         elif not first:
-            log.warning("[TELEGRAM_UNBLOCKED] Telegram sending is enabled again")
+            log.info("[TELEGRAM_UNBLOCKED] Telegram sending is enabled again")
         else:
             log.info("Telegram sending enabled (environment=%s)", status.environment)
 

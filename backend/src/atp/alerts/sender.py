@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from atp.alerts import store
@@ -39,11 +40,18 @@ from atp.alerts.notifier import (
 )
 from atp.alerts.pacing import ChatPacer, PacingLimits
 from atp.db.base import utcnow
+from atp.ops.leases import FencedOut
 from atp.runtime.context import AppContext
 from atp.runtime.locks import LeaderElector, make_instance_lock
+from atp.runtime.runner import FailureLog, backoff_delay, sleep_or_stop
 from atp.settings import Settings
 
 log = logging.getLogger(__name__)
+
+SENDER_LEASE_ROLE = "sender"  # atp.ops.leases role: a deposed sender's claims fail
+RECORD_MARGIN_MAX = 5.0  # seconds of claim lease beyond the send timeout, for the record
+RECORD_RETRY_FIRST = 0.05  # first wait before re-trying a failed outcome write (doubles)
+RECORD_RETRY_MAX = 1.0
 
 
 @dataclass(frozen=True)
@@ -53,16 +61,20 @@ class SenderConfig:
     limits: PacingLimits = field(default_factory=PacingLimits)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_age: timedelta = timedelta(minutes=10)
-    claim_lease: timedelta = timedelta(seconds=120)  # > the longest send (timeouts) by far
+    # One request never runs longer than `send_timeout` (a hard deadline around the call); the
+    # lease adds a margin for recording the outcome. A dead sender's chat is free again then.
+    send_timeout: float = 10.0
+    claim_lease: timedelta = timedelta(seconds=15)
     poll_interval: float = 1.0
     gating_interval: float = 5.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SenderConfig:
-        lease = max(60.0, 6 * settings.telegram_send_timeout_seconds)
+        timeout = settings.telegram_send_timeout_seconds
         return cls(
             max_age=timedelta(seconds=settings.telegram_alert_max_age_seconds),
-            claim_lease=timedelta(seconds=lease),
+            send_timeout=timeout,
+            claim_lease=timedelta(seconds=timeout + min(timeout, RECORD_MARGIN_MAX)),
         )
 
 
@@ -110,23 +122,29 @@ class SenderWorker:
         self._wake = asyncio.Event()
         self._next_wake = self.config.poll_interval
         self._due_waiting = False
+        self._needs_rebuild = True  # the first dispatch replays recent sends into the pacer
 
     # --- public loop API -------------------------------------------------------------------
     async def run(self, stop: asyncio.Event, once: bool = False) -> SenderStats:
         """Run until `stop` is set; with `once`, until nothing due is left (then return)."""
         await self.notifier.start()
+        failures = FailureLog("sender")
         try:
             while not stop.is_set():
-                if not await self._is_active():
+                try:
+                    more = await self._step(stop, once)
+                except Exception as exc:
                     if once:
-                        break
-                    await self._sleep(stop)
+                        raise
+                    # e.g. the database is unreachable: log once, back off, resume (rows stay
+                    # queued; a claimed row is picked up again when its lease expires).
+                    count = failures.failed(exc)
+                    await sleep_or_stop(stop, backoff_delay(self.config.poll_interval, count))
                     continue
-                self._wake.clear()  # before dispatch: a send finishing meanwhile wakes _sleep
-                started = await self.dispatch()
-                if once and not started and not self._tasks and not self._due_waiting:
+                if not self.stats.standby:  # a standby round did no work: no recovery yet
+                    failures.succeeded()
+                if not more:
                     break
-                await self._sleep(stop)
         finally:
             await self._finish_in_flight()
             await self.notifier.close()
@@ -134,10 +152,27 @@ class SenderWorker:
                 await asyncio.to_thread(self.elector.release)
         return self.stats
 
+    async def _step(self, stop: asyncio.Event, once: bool) -> bool:
+        """One loop iteration; False when a `once` run is done."""
+        if not await self._is_active():
+            if once:
+                return False
+            await self._sleep(stop)
+            return True
+        self._wake.clear()  # before dispatch: a send finishing meanwhile wakes _sleep
+        started = await self.dispatch()
+        if once and not started and not self._tasks and not self._due_waiting:
+            return False
+        await self._sleep(stop)
+        return True
+
     async def _is_active(self) -> bool:
         if self.elector is None:
             return True
+        was_active = self.elector.is_leader
         active = await asyncio.to_thread(self.elector.ensure)
+        if active and not was_active:
+            self._needs_rebuild = True  # took over: the old sender's sends still count
         self.stats.standby = not active
         if not active:
             self._next_wake = self.config.poll_interval
@@ -151,6 +186,9 @@ class SenderWorker:
 
     async def dispatch(self) -> int:
         """Housekeeping, then start one send task per chat whose head is due and paced."""
+        if self._needs_rebuild:
+            await asyncio.to_thread(self._rebuild_pacing)
+            self._needs_rebuild = False
         blocked = await asyncio.to_thread(self._housekeeping)
         self._next_wake = self.config.poll_interval
         self._due_waiting = False
@@ -185,7 +223,14 @@ class SenderWorker:
 
     # --- one message -------------------------------------------------------------------------
     async def _deliver(self, head: store.Head, chat: str) -> None:
-        claimed = await asyncio.to_thread(self._claim, head)
+        lease_end = self._clock() + self.config.claim_lease.total_seconds()
+        try:
+            claimed = await asyncio.to_thread(self._claim, head)
+        except FencedOut as exc:  # another sender took over: this one must not send any more
+            self.pacer.cancel(chat)
+            if self.elector is not None:
+                self.elector.fenced_out(exc)
+            return
         if claimed is None:
             self.pacer.cancel(chat)
             self.stats.lost_claims += 1
@@ -202,16 +247,43 @@ class SenderWorker:
                 claimed.parse_mode,
                 claimed.attempts,
                 self.config.retry,
+                deadline=self.config.send_timeout,
             )
         finally:
             self.pacer.finish(chat, self._clock())
         if isinstance(outcome, Retry) and outcome.hold_chat:
             self.pacer.hold(chat, self._clock() + outcome.delay)
-        await asyncio.to_thread(self.record, claimed, outcome)
+        await self._record_durably(claimed, outcome, lease_end)
+
+    async def _record_durably(
+        self, claimed: store.Claimed, outcome: Outcome, lease_end: float
+    ) -> None:
+        """Record the outcome; a failed write is retried while the claim lease lasts.
+
+        Re-trying the write, not the send: after Telegram accepted, giving up here would leave
+        the row SENDING and the message would be sent again when the lease expires.
+        """
+        delay = RECORD_RETRY_FIRST
+        while True:
+            try:
+                await asyncio.to_thread(self.record, claimed, outcome)
+                return
+            except SQLAlchemyError as exc:
+                if self._clock() + delay >= lease_end:
+                    raise
+                log.warning(
+                    "message %s: recording its outcome failed (%s); retrying in %.2f s",
+                    claimed.id,
+                    exc.__class__.__name__,
+                    delay,
+                )
+            await asyncio.sleep(delay)
+            delay = min(2 * delay, RECORD_RETRY_MAX)
 
     def record(self, claimed: store.Claimed, outcome: Outcome) -> None:
         """Write the outcome (fenced by the claim). Dying before this commit = the duplicate window."""
         now = self._now()
+        counted = ""
         with self.sessions.begin() as session:
             if isinstance(outcome, Delivered):
                 ok = store.mark_sent(
@@ -222,7 +294,7 @@ class SenderWorker:
                     channel=outcome.result.channel,
                     note=outcome.note,
                 )
-                self.stats.sent += ok
+                counted = "sent"
             elif isinstance(outcome, Retry):
                 ok = store.mark_retry(
                     session,
@@ -232,19 +304,21 @@ class SenderWorker:
                     error=outcome.error,
                     plain_text=outcome.plain_text,
                 )
-                self.stats.retried += ok
+                counted = "retried"
             else:
                 ok = store.mark_failed(
                     session, claimed, now, reason_code=outcome.reason_code, error=outcome.error
                 )
-                self.stats.failed += ok
+                counted = "failed"
                 log.error(
                     "[TELEGRAM_FAILED] message=%s reason=%s %s",
                     claimed.id,
                     outcome.reason_code,
                     outcome.error,
                 )
-        if not ok:
+        if ok:  # counted after the commit, so a retried write is counted once
+            setattr(self.stats, counted, getattr(self.stats, counted) + 1)
+        else:
             log.warning("message %s: claim lost before its outcome was recorded", claimed.id)
 
     # --- plumbing ----------------------------------------------------------------------------
@@ -261,12 +335,40 @@ class SenderWorker:
                 session, claimed, self._now(), self.config.max_age
             )
 
+    def _rebuild_pacing(self) -> None:
+        """Replay what the ledger says reached Telegram within the longest pacing window.
+
+        Pacing lives in memory; without this a restarted sender, or a standby taking over,
+        would start with an empty record and could exceed the limits in its first minute.
+        """
+        limits = self.config.limits
+        window = max(limits.per_chat_interval, limits.group_window, limits.global_window)
+        now, mono = self._now(), self._clock()
+        since = now - timedelta(seconds=window)
+        oldest = since - self.config.max_age - self.config.claim_lease
+        with self.sessions() as session:
+            sends = store.recent_sends(
+                session, since, now, created_after=oldest, own=frozenset(self._tasks)
+            )
+        for chat_id, sent_at in sends:
+            age = max(0.0, (now - sent_at).total_seconds())
+            self.pacer.restore(self.resolve_chat(chat_id), mono - age)
+        if sends:
+            log.info("pacing rebuilt from the ledger: %d recent request(s)", len(sends))
+
     def _load_heads(self) -> list[store.Head]:
         with self.sessions() as session:
             return store.open_heads(session)
 
     def _claim(self, head: store.Head) -> store.Claimed | None:
+        """Claim the head row; with an elector, only under this sender's current epoch."""
+        elector = self.elector
+        fence = None if elector is None else elector.fence
+        if elector is not None and elector.sessions is not None and fence is None:
+            return None  # stepped down (or never got an epoch): never claim without one
         with self.sessions.begin() as session:
+            if fence is not None:
+                fence.check(session)  # raises FencedOut once another sender has taken over
             return store.claim(session, head, self._now(), self.config.claim_lease)
 
     def _on_done(self, message_id: int, _task: object = None) -> None:
@@ -329,7 +431,13 @@ def build_sender(app: AppContext, config: SenderConfig | None = None) -> SenderW
     notifier = build_notifier(app.settings) or _BlockedNotifier()
     settings = app.settings
     lock = make_instance_lock(settings, name="sender", pg_lock_id=settings.sender_lock_id)
-    elector = LeaderElector(lock, settings.monitor_instance_id, role="alert sender")
+    elector = LeaderElector(
+        lock,
+        settings.monitor_instance_id,
+        role="alert sender",
+        sessions=app.sessions,
+        lease_role=SENDER_LEASE_ROLE,
+    )
     return SenderWorker(app.sessions, settings, notifier, config, elector=elector)
 
 

@@ -11,18 +11,20 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterator
 
 import uvicorn
 
 from atp.alerts.sender import run_sender
 from atp.db.session import unit_of_work
-from atp.market.updater import MarketUpdater
+from atp.market.single import SingleInstanceUpdater
+from atp.market.updater import MarketUpdater, PassReport
 from atp.monitor.worker import MonitorWorker
 from atp.runtime.context import AppContext
-from atp.runtime.demo import seed_demo_watchlist
+from atp.runtime.demo import seed_demo_if_allowed
 from atp.runtime.market_source import build_market_source
-from atp.runtime.runner import run_periodic
+from atp.runtime.runner import backoff_delay, run_periodic, sleep_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -68,29 +70,77 @@ async def _serve_api(app: AppContext, stop: asyncio.Event, sock: socket.socket) 
     await serving
 
 
-async def run_all(app: AppContext, stop: asyncio.Event, *, with_api: bool = True) -> None:
-    """Seed the demo watchlist on first run, then run every role until `stop` is set."""
+async def supervise(
+    name: str,
+    start: Callable[[], Awaitable[object]],
+    stop: asyncio.Event,
+    *,
+    base_delay: float = 1.0,
+) -> None:
+    """Run one role until `stop` is set; if it raises or ends early, log loudly and restart it.
+
+    One role failing never takes the others down: only the stop event ends a supervised role.
+    Restarts back off (1 s, 2 s, 4 s, up to 8 s); a role that ran for a minute starts over at 1 s.
+    """
+    failures = 0
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            await start()
+        except Exception:
+            log.exception("[%s] role crashed; restarting it (the other roles keep running)", name)
+        else:
+            if stop.is_set():
+                return
+            log.error("[%s] role ended on its own; restarting it", name)
+        failures = 1 if time.monotonic() - started > 60 else failures + 1
+        await sleep_or_stop(stop, backoff_delay(base_delay, failures))
+
+
+async def run_all(
+    app: AppContext, stop: asyncio.Event, *, with_api: bool = True, demo: bool = False
+) -> None:
+    """Seed the demo watchlist on first run, then run every role until `stop` is set.
+
+    Each role is supervised (see `supervise`); the market updater, the monitor and the sender
+    are single-instance, so a second `atp run` on the same database stands by for them.
+    """
     settings = app.settings
-    sock = bind_api_socket(settings.api_host, settings.api_port) if with_api else None
+    sockets = [bind_api_socket(settings.api_host, settings.api_port)] if with_api else []
     with unit_of_work(app.sessions) as session:
-        seed_demo_watchlist(session)
+        seed_demo_if_allowed(session, settings, requested=demo)
     source = build_market_source(settings)
-    updater = MarketUpdater(source, app.sessions, settings)
+    updater = SingleInstanceUpdater.build(MarketUpdater(source, app.sessions, settings))
+
+    async def serve_api() -> None:
+        # The first start uses the socket bound above; a restart binds the port again.
+        sock = sockets.pop() if sockets else bind_api_socket(settings.api_host, settings.api_port)
+        await _serve_api(app, stop, sock)
+
+    roles: dict[str, Callable[[], Awaitable[object]]] = {
+        "market": lambda: run_periodic(
+            updater.tick, interval=settings.market_interval_seconds, stop=stop, name="market"
+        ),
+        "monitor": lambda: MonitorWorker(app).run(stop),
+        "sender": lambda: run_sender(app, stop),
+    }
+    if with_api:
+        roles["api"] = serve_api
     try:
-        report = await updater.run_pass()  # the monitor's first cycle then has data to judge
-        log.info("first market pass: %s", report.summary())
-        tasks = [
-            run_periodic(
-                updater.run_pass,
-                interval=settings.market_interval_seconds,
-                stop=stop,
-                name="market",
-            ),
-            MonitorWorker(app).run(stop),
-            run_sender(app, stop),
-        ]
-        if sock is not None:
-            tasks.append(_serve_api(app, stop, sock))
-        await asyncio.gather(*tasks)
+        await _first_market_pass(updater)  # the monitor's first cycle then has data to judge
+        await asyncio.gather(*(supervise(name, start, stop) for name, start in roles.items()))
     finally:
+        await updater.release()
         await source.aclose()
+
+
+async def _first_market_pass(updater: SingleInstanceUpdater) -> None:
+    try:
+        report = await updater.tick()
+    except Exception as exc:  # the supervised updater retries; the other roles start anyway
+        log.warning("first market pass failed (%s); the updater keeps retrying", exc)
+        return
+    if not isinstance(report, PassReport):
+        log.info("first market pass skipped: another instance runs the market updater")
+    else:
+        log.info("first market pass: %s", report.summary())
