@@ -97,6 +97,28 @@ def test_a_failed_switch_read_leaves_the_callers_transaction_usable(
         assert session.get(TradingSetting, "CALLER_WORK") is not None
 
 
+def test_an_unreadable_switch_holds_queued_alerts_instead_of_blocking_them(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    from atp.alerts.housekeeping import Housekeeping
+
+    enqueue(sessions, None, ["held while the switch cannot be read"])
+    housekeeping = Housekeeping(sessions, settings, timedelta(minutes=10))
+    with sessions.begin() as session:
+        session.execute(text("ALTER TABLE trading_settings RENAME TO trading_settings_hidden"))
+    try:
+        result = housekeeping.run(gating_interval=60.0)
+    finally:
+        with sessions.begin() as session:
+            session.execute(text("ALTER TABLE trading_settings_hidden RENAME TO trading_settings"))
+    assert result.is_blocked and result.blocked == 0
+    with sessions() as session:
+        statuses = list(session.scalars(select(TelegramMessage.status)))
+    assert statuses == ["PENDING"]
+    # The next round asks again at once (not after the gating interval) and is open again.
+    assert housekeeping.run(gating_interval=60.0).is_blocked is False
+
+
 def _updater(sessions: sessionmaker[Session], settings: Settings, instance: str) -> Any:
     instance_settings = settings.model_copy(
         update={"market_source": "replay", "monitor_instance_id": instance}

@@ -85,6 +85,12 @@ class TelegramStatus:
         return "blocked"
 
     @property
+    def is_transient(self) -> bool:
+        """Blocked only because the switch could not be read (e.g. a database blip): hold the
+        queued alerts and ask again, never record them BLOCKED for good."""
+        return BlockReason.OPERATOR_SWITCH_UNREADABLE in self.reasons
+
+    @property
     def environment_is_production(self) -> bool:
         return self.environment in PRODUCTION_ENVIRONMENTS
 

@@ -69,12 +69,12 @@ class Housekeeping:
             assert self.status is not None
             return HousekeepingResult(0, 0, self.status.notifier_kind == "blocked")
         with self.sessions.begin() as session:
-            if refresh_gating or self.status is None:
+            if refresh_gating or self.status is None or self.status.is_transient:
                 self.status = telegram_status(self.settings, session)
             is_blocked = self.status.notifier_kind == "blocked"
             if expire:
                 expired = store.expire_overdue(session, now, self.max_age)
-            if is_blocked:
+            if is_blocked and not self.status.is_transient:
                 blocked = store.block_pending(session, now, self.status.reason_code or "")
         if expired:
             log.warning(
