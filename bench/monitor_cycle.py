@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, insert, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -163,6 +163,8 @@ def updater_pass(sessions: sessionmaker[Session], symbols: int, now: datetime, s
         batches.append((f"C{i:04d}_USDT", Timeframe(timeframe), [candle], now))
     with sessions.begin() as s:
         repo.upsert_candles(s, batches, source="bench")
+        # and the tickers: the monitor prices decisions only with a fresh ticker
+        s.execute(update(MarketPrice).values(fetched_at=now, exchange_ts=now))
 
 
 def _preset(i: int) -> str:

@@ -25,7 +25,7 @@ from atp.market.retention import prune_candles
 from atp.monitor.candle_cache import CandleCache, MarketWindow, same_arrays
 from atp.monitor.cycle import run_cycle
 from atp.settings import Settings
-from tests.integration.monitor_support import NOW, seed_world
+from tests.integration.monitor_support import NOW, seed_world, set_ticker
 
 TF = "1h"
 HOUR = timedelta(hours=1)
@@ -180,11 +180,18 @@ def test_cycles_with_the_cache_decide_like_cycles_without(
     cache = CandleCache()
     first = run_cycle(sessions, settings, now=NOW, cache=cache)
     assert first.candle_cache["loaded"] == 6
+    newest = NOW.replace(minute=0, second=0, microsecond=0)
     for step in range(1, 4):  # the updater rewrites the open candle, then a new one opens
         now = NOW + timedelta(minutes=25 * step)
         opened = now.replace(minute=0, second=0, microsecond=0)
+        # Like the updater: from the newest stored candle on (re-fetched once it has closed).
+        opens = sorted({newest, opened})
+        newest = opened
+        with sessions.begin() as s:
+            for symbol in symbols:
+                set_ticker(s, symbol, "100", at=now - timedelta(seconds=3))
         for i, symbol in enumerate(symbols):
-            _write(sessions, symbol, [opened], now - timedelta(seconds=3), price=100.0 + i)
+            _write(sessions, symbol, opens, now - timedelta(seconds=3), price=100.0 + i)
         cached = run_cycle(sessions, settings, now=now, cache=cache)
         assert cached.candle_cache["loaded"] <= 1 and cached.candle_cache["changed_rows"] >= 6
         uncached = run_cycle(sessions, settings, now=now)

@@ -17,11 +17,14 @@ FIELDS = ("open", "high", "low", "close", "volume")
 
 def _arrays(times: list[int], rng: np.random.Generator) -> CandleArrays:
     values = rng.random((5, len(times)))
-    return CandleArrays(np.asarray(times, dtype=np.int64), *values)
+    fetched = rng.integers(0, 10**12, size=len(times), dtype=np.int64)
+    opened = np.asarray(times, dtype=np.int64)
+    return CandleArrays(opened, values[0], values[1], values[2], values[3], values[4], fetched)
 
 
 def _changed(times: list[int], rng: np.random.Generator) -> ChangedRows:
     arrays = _arrays(times, rng)
+    assert arrays.fetched_at is not None
     return ChangedRows(
         open_time=arrays.open_time,
         open=arrays.open,
@@ -29,6 +32,7 @@ def _changed(times: list[int], rng: np.random.Generator) -> ChangedRows:
         low=arrays.low,
         close=arrays.close,
         volume=arrays.volume,
+        fetched_at=arrays.fetched_at,
         newest_fetched_at=AT,
         max_fetched_at=AT,
     )
@@ -36,12 +40,18 @@ def _changed(times: list[int], rng: np.random.Generator) -> ChangedRows:
 
 def _expected(window: CandleArrays, rows: ChangedRows) -> CandleArrays:
     merged: dict[int, tuple[float, ...]] = {}
+    fetched: dict[int, int] = {}
     for source in (window, rows):
+        assert source.fetched_at is not None
         for i, opened in enumerate(source.open_time.tolist()):
             merged[opened] = tuple(float(getattr(source, f)[i]) for f in FIELDS)
+            fetched[opened] = int(source.fetched_at[i])
     times = sorted(merged)
-    columns = [[merged[t][k] for t in times] for k in range(5)]
-    return CandleArrays(np.asarray(times, dtype=np.int64), *(np.asarray(c) for c in columns))
+    columns = [np.asarray([merged[t][k] for t in times]) for k in range(5)]
+    opened = np.asarray(times, dtype=np.int64)
+    fetched_at = np.asarray([fetched[t] for t in times], dtype=np.int64)
+    o, h, lo, c, v = columns
+    return CandleArrays(opened, o, h, lo, c, v, fetched_at)
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -57,4 +67,4 @@ def test_merge_matches_a_dict_merge(seed: int) -> None:
     window, rows = _arrays(window_times, rng), _changed(changed_times, rng)
     got = merge_rows(window, rows)
     assert same_arrays(got, _expected(window, rows))
-    assert all(getattr(got, f).flags.c_contiguous for f in ("open_time", *FIELDS))
+    assert all(getattr(got, f).flags.c_contiguous for f in ("open_time", *FIELDS, "fetched_at"))

@@ -70,6 +70,15 @@ def duration_ms(timeframe: Timeframe) -> int:
     return _DURATION_S[timeframe] * 1000
 
 
+def close_ms(open_ms: int, timeframe: Timeframe) -> int:
+    """Close time (ms) of the candle opened at `open_ms`: the next calendar month for `1M`."""
+    if timeframe is Timeframe.MONTH:
+        moment = datetime.fromtimestamp(open_ms / 1000, tz=UTC)
+        year, month = divmod(moment.year * 12 + moment.month, 12)  # month is 0-based here
+        return int(datetime(year, month + 1, 1, tzinfo=UTC).timestamp() * 1000)
+    return open_ms + duration_ms(timeframe)
+
+
 def floor_open_ms(ts_ms: int, timeframe: Timeframe) -> int:
     """Open time (ms) of the candle containing `ts_ms`: calendar month for `1M`, epoch grid else."""
     if timeframe is Timeframe.MONTH:

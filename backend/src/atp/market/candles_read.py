@@ -5,7 +5,8 @@ symbol (index-ordered LATERAL scan, cast to float8 in SQL) through binary `COPY 
 SQLite: one short primary-key range scan per symbol on the raw driver cursor (no statement
 round trip to a server, so 500 tiny queries beat one windowed query by ~3x: no window sort and
 no per-row SQLAlchemy/pandas objects). Other databases use one windowed SELECT. All return the
-same arrays.
+same arrays, each candle with its `fetched_at` as epoch milliseconds rounded down (so
+`fetched_at >= close` - the candle holds final values - is decided exactly on whole ms).
 """
 
 from __future__ import annotations
@@ -22,18 +23,21 @@ from sqlalchemy.orm import Session
 from atp.core.candles import CandleArrays
 from atp.core.timeframes import Timeframe, parse_timeframe
 
-_COLUMNS = ["symbol", "open_time", "open", "high", "low", "close", "volume"]
+_COLUMNS = ["symbol", "open_time", "open", "high", "low", "close", "volume", "fetched_at"]
+_INT_COLUMNS = {"symbol", "open_time", "fetched_at"}
+_FLOAT_COLUMNS = ["open", "high", "low", "close", "volume"]
 
 # Symbols travel as their position in the input array; rows come back newest first per
-# symbol in PostgreSQL's binary COPY format (fixed-width rows: 7 non-null 8-byte fields), which
+# symbol in PostgreSQL's binary COPY format (fixed-width rows: 8 non-null 8-byte fields), which
 # numpy reads in place instead of parsing text. numpy restores the (symbol, time) order.
 _PG_QUERY = """
 COPY (
   SELECT s.ord, (date_part('epoch', c.open_time) * 1000)::int8,
-         c.open::float8, c.high::float8, c.low::float8, c.close::float8, c.volume::float8
+         c.open::float8, c.high::float8, c.low::float8, c.close::float8, c.volume::float8,
+         floor(date_part('epoch', c.fetched_at) * 1000)::int8
   FROM unnest(%(symbols)s::text[]) WITH ORDINALITY AS s(symbol, ord)
   CROSS JOIN LATERAL (
-    SELECT m.open_time, m.open, m.high, m.low, m.close, m.volume
+    SELECT m.open_time, m.open, m.high, m.low, m.close, m.volume, m.fetched_at
     FROM market_candles m
     WHERE m.symbol = s.symbol AND m.timeframe = %(timeframe)s
     ORDER BY m.open_time DESC
@@ -46,8 +50,8 @@ _PG_HEADER_BYTES = 19  # signature (11) + flags (4) + header extension length (4
 _PG_ROW = np.dtype(
     [("fields", ">i2")]
     + [
-        (f"len{i}", ">i4") if k == 0 else (_COLUMNS[i], ">i8" if i < 2 else ">f8")
-        for i in range(7)
+        (f"len{i}", ">i4") if k == 0 else (name, ">i8" if name in _INT_COLUMNS else ">f8")
+        for i, name in enumerate(_COLUMNS)
         for k in range(2)
     ]
 )
@@ -55,9 +59,9 @@ _PG_ROW = np.dtype(
 _GENERIC_QUERY = """
 SELECT symbol, CAST(strftime('%s', open_time) AS INTEGER) * 1000 AS open_time,
        CAST(open AS REAL), CAST(high AS REAL), CAST(low AS REAL), CAST(close AS REAL),
-       CAST(volume AS REAL)
+       CAST(volume AS REAL), {fetched_ms} AS fetched_at
 FROM (
-  SELECT symbol, open_time, open, high, low, close, volume,
+  SELECT symbol, open_time, open, high, low, close, volume, fetched_at,
          row_number() OVER (PARTITION BY symbol ORDER BY open_time DESC) AS rn
   FROM market_candles
   WHERE timeframe = :timeframe AND symbol IN ({placeholders})
@@ -111,8 +115,9 @@ def _read_postgres(session: Session, symbols: list[str], tf: Timeframe, limit: i
     rows = _decode_binary_copy(buffer.getvalue())
     order = np.lexsort((rows["open_time"], rows["symbol"]))
     names = np.asarray(symbols, dtype=object)
-    frame = pd.DataFrame({name: rows[name][order].astype(np.float64) for name in _COLUMNS[2:]})
+    frame = pd.DataFrame({name: rows[name][order].astype(np.float64) for name in _FLOAT_COLUMNS})
     frame.insert(0, "open_time", rows["open_time"][order].astype(np.int64))
+    frame["fetched_at"] = rows["fetched_at"][order].astype(np.int64)
     frame.insert(0, "symbol", names[rows["symbol"][order] - 1])
     return frame
 
@@ -123,15 +128,22 @@ def _decode_binary_copy(raw: bytes) -> Any:
     count = (len(raw) - _PG_HEADER_BYTES - 2) // _PG_ROW.itemsize
     rows = np.frombuffer(raw, dtype=_PG_ROW, offset=_PG_HEADER_BYTES, count=count)
     if count and (
-        np.any(rows["fields"] != 7) or any(np.any(rows[f"len{i}"] != 8) for i in range(7))
+        np.any(rows["fields"] != len(_COLUMNS))
+        or any(np.any(rows[f"len{i}"] != 8) for i in range(len(_COLUMNS)))
     ):
         raise RuntimeError("unexpected COPY row layout")
     return rows
 
 
-_SQLITE_QUERY = """
+# UTCDateTime text is 'YYYY-MM-DD HH:MM:SS.ffffff': whole seconds plus the first three digits
+# of the fraction give milliseconds rounded down, without julianday()'s float error.
+SQLITE_FETCHED_MS = (
+    "(CAST(strftime('%s', fetched_at) AS INTEGER) * 1000"
+    " + CAST(substr(fetched_at, 21, 3) AS INTEGER))"
+)
+_SQLITE_QUERY = f"""
 SELECT CAST(strftime('%s', open_time) AS INTEGER) * 1000, CAST(open AS REAL), CAST(high AS REAL),
-       CAST(low AS REAL), CAST(close AS REAL), CAST(volume AS REAL)
+       CAST(low AS REAL), CAST(close AS REAL), CAST(volume AS REAL), {SQLITE_FETCHED_MS}
 FROM market_candles
 WHERE symbol = ? AND timeframe = ?
 ORDER BY open_time DESC
@@ -159,13 +171,16 @@ def _read_sqlite(
 
 def _read_generic(session: Session, symbols: list[str], tf: Timeframe, limit: int) -> pd.DataFrame:
     names = {f"s{i}": symbol for i, symbol in enumerate(symbols)}
-    query = _GENERIC_QUERY.format(placeholders=", ".join(f":{key}" for key in names))
+    query = _GENERIC_QUERY.format(
+        placeholders=", ".join(f":{key}" for key in names), fetched_ms=SQLITE_FETCHED_MS
+    )
     rows = session.execute(text(query), {"timeframe": tf.value, "limit": limit, **names}).all()
     frame = pd.DataFrame.from_records([tuple(row) for row in rows], columns=_COLUMNS)
     if frame.empty:
         return frame
     frame["open_time"] = frame["open_time"].astype(np.int64)
-    for column in _COLUMNS[2:]:
+    frame["fetched_at"] = frame["fetched_at"].astype(np.int64)
+    for column in _FLOAT_COLUMNS:
         frame[column] = frame[column].astype(np.float64)
     return frame
 
@@ -188,5 +203,6 @@ def _split(frame: pd.DataFrame) -> dict[str, CandleArrays]:
             low=np.ascontiguousarray(columns["low"][start:end]),
             close=np.ascontiguousarray(columns["close"][start:end]),
             volume=np.ascontiguousarray(columns["volume"][start:end]),
+            fetched_at=np.ascontiguousarray(columns["fetched_at"][start:end], dtype=np.int64),
         )
     return out

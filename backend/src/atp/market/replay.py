@@ -253,8 +253,10 @@ class CsvReplaySource(_ReplayBase):
             day_start = last.open_time_ms + duration_ms(finest) - 86_400_000
             day = [c for c in visible[-1500:] if c.open_time_ms >= day_start] or [last]
             places = max(-last.close.as_tuple().exponent, 0)  # type: ignore[operator]
-            closed_at = last.open_time_ms + duration_ms(finest) + self.offset_ms
-            out.rows[symbol] = self._ticker(symbol, last, day, closed_at, int(places))
+            # A ticker is a snapshot taken now (its last price: the newest closed candle's close),
+            # so it carries replay time like the synthetic feed, not that candle's close time.
+            now_ms = self.clock.now_ms() + self.offset_ms
+            out.rows[symbol] = self._ticker(symbol, last, day, now_ms, int(places))
         return out
 
     async def fetch_candles(

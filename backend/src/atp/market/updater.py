@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from atp.core.errors import short_error
 from atp.core.timeframes import Timeframe
 from atp.db.session import unit_of_work
 from atp.market import repo
@@ -46,6 +47,7 @@ class SymbolOutcome:
     candles: dict[Timeframe, list[Candle]] = field(default_factory=dict)
     error: str | None = None
     fetched_at: datetime | None = None
+    ticker_fetched_at: datetime | None = None  # when the tickers were requested (not the candles)
     backfills: int = 0
 
 
@@ -84,6 +86,7 @@ class MarketUpdater:
         self.instance_id = settings.monitor_instance_id  # hostname:pid unless configured
         self._instruments_due_at = 0.0
         self._retention_due_at = 0.0
+        self._tickers_requested_at: datetime | None = None
 
     async def run_pass(self) -> PassReport:
         """Fetch every tracked symbol, write each one that fully succeeded, record the rest."""
@@ -176,6 +179,9 @@ class MarketUpdater:
         return instruments
 
     async def _fetch_tickers(self, symbols: list[str]) -> tuple[RowsWithErrors[Ticker], str | None]:
+        # The ticker's own fetch time (taken before the request, so its age is never understated):
+        # a ticker stamped with the later candle fetch time would look fresher than it is.
+        self._tickers_requested_at = self.source.now()
         try:
             return await self.source.fetch_tickers(symbols), None
         except MarketDataError as exc:
@@ -201,6 +207,7 @@ class MarketUpdater:
         if outcome.error:
             return outcome
         outcome.ticker = tickers.rows[symbol]
+        outcome.ticker_fetched_at = self._tickers_requested_at
         now_ms = int(self.source.now().timestamp() * 1000)
         results = await asyncio.gather(
             *(self._fetch_timeframe(symbol, tf, plan, now_ms) for tf in plan.timeframes),
@@ -320,7 +327,7 @@ class MarketUpdater:
                     last_cycle_ms=int((time.monotonic() - started) * 1000),
                     items=0,
                     errors=1,
-                    last_error=f"pass failed: {exc.__class__.__name__}: {exc}",
+                    last_error=f"pass failed: {short_error(exc)}",
                     details={"source": self.source.source_name},
                 )
         except Exception:  # the database itself may be what failed; the runner logs the cause

@@ -125,7 +125,7 @@ class SymbolWriter:
         for outcome in batch:
             if outcome.ticker is None or outcome.fetched_at is None:
                 raise ValueError(f"{outcome.symbol} was handed to the writer without its data")
-            tickers.append((outcome.ticker, outcome.fetched_at))
+            tickers.append((outcome.ticker, outcome.ticker_fetched_at or outcome.fetched_at))
             for tf, rows in outcome.candles.items():
                 candles.append((outcome.symbol, tf, rows, outcome.fetched_at))
                 counts[(outcome.symbol, tf.value)] = len(rows)

@@ -2,7 +2,9 @@
 
 Reading 250 candles x 500 symbols every cycle was most of a cycle's time. The leader keeps, per
 (timeframe, symbol), the newest `limit` stored candles (the one still in progress included) and
-the (open time, fetched_at) of the newest one. Each cycle then, per timeframe:
+the (open time, fetched_at) of the newest one; every candle keeps its own fetch time, which
+decides whether it was fetched after its close (`atp.market.freshness.closed_candles`, applied
+by `atp.monitor.inputs` to both this and a cold read). Each cycle then, per timeframe:
 
 1. changed rows: candles of the cached windows with `fetched_at >= watermark - overlap`
    (`candle_delta.changed_rows`), merged in: same open time replaced, newer appended, the
@@ -202,16 +204,20 @@ class CandleCache:
             group.watermark = _cap(max(fetched, default=None), now)
 
 
+_MERGED = ("open", "high", "low", "close", "volume", "fetched_at")
+
+
 def merge_rows(window: CandleArrays, rows: ChangedRows) -> CandleArrays:
     """`window` with `rows` merged in: same open time replaced, others inserted in order."""
+    if window.fetched_at is None:
+        raise ValueError("a cached window must carry each candle's fetch time")
     times = window.open_time
-    fields = ("open", "high", "low", "close", "volume")
     if len(times) == 0 or rows.open_time[0] >= times[-1]:  # the usual case: tail rewritten
         keep = int(np.searchsorted(times, rows.open_time[0], side="left"))
-        parts = {name: (getattr(window, name)[:keep], getattr(rows, name)) for name in fields}
+        parts = {name: (getattr(window, name)[:keep], getattr(rows, name)) for name in _MERGED}
         return CandleArrays(
             np.concatenate((times[:keep], rows.open_time)),
-            *(np.concatenate(parts[name]) for name in fields),
+            *(np.concatenate(parts[name]) for name in _MERGED),
         )
     kept = ~np.isin(times, rows.open_time)
     joined = np.concatenate((times[kept], rows.open_time))
@@ -222,15 +228,23 @@ def merge_rows(window: CandleArrays, rows: ChangedRows) -> CandleArrays:
             np.ascontiguousarray(
                 np.concatenate((getattr(window, name)[kept], getattr(rows, name)))[order]
             )
-            for name in fields
+            for name in _MERGED
         ),
     )
 
 
 def same_arrays(a: CandleArrays, b: CandleArrays) -> bool:
     fields = ("open_time", "open", "high", "low", "close", "volume")
-    return len(a) == len(b) and all(
-        np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True) for name in fields
+    if a.fetched_at is None or b.fetched_at is None:
+        fetched_same = a.fetched_at is None and b.fetched_at is None
+    else:
+        fetched_same = np.array_equal(a.fetched_at, b.fetched_at)
+    return (
+        len(a) == len(b)
+        and fetched_same
+        and all(
+            np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True) for name in fields
+        )
     )
 
 

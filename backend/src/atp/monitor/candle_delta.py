@@ -8,7 +8,7 @@
   (retention pruning) that a `fetched_at` watermark cannot see.
 
 Values are converted with exactly the SQL expressions `atp.market.candles_read.load_candles`
-uses (float8 / REAL casts, epoch milliseconds), so a merged window is bit-identical to a fresh
+uses (float8 / REAL casts, epoch milliseconds, fetch times in ms rounded down), so a merged window is bit-identical to a fresh
 read; `tests/integration/test_monitor_candle_cache.py` checks that on both databases.
 """
 
@@ -25,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from atp.core.candles import FloatArray, IntArray
+from atp.market.candles_read import SQLITE_FETCHED_MS
 
 # "No lower bound": a window that is not full takes every stored candle of the symbol.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -33,7 +34,7 @@ _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how UTCDateTime values are stored as te
 _PG_CHANGED = """
 SELECT s.ord - 1, (date_part('epoch', c.open_time) * 1000)::int8,
        c.open::float8, c.high::float8, c.low::float8, c.close::float8, c.volume::float8,
-       c.fetched_at
+       floor(date_part('epoch', c.fetched_at) * 1000)::int8, c.fetched_at
 FROM unnest(CAST(:symbols AS text[]), CAST(:starts AS timestamptz[]))
      WITH ORDINALITY AS s(symbol, start, ord)
 CROSS JOIN LATERAL (
@@ -60,10 +61,11 @@ WITH w(pos, symbol, start) AS (
 """
 _SQLITE_CHANGED = (
     _SQLITE_WINDOWS
-    + """
+    + f"""
 SELECT w.pos, CAST(strftime('%s', m.open_time) AS INTEGER) * 1000,
        CAST(m.open AS REAL), CAST(m.high AS REAL), CAST(m.low AS REAL), CAST(m.close AS REAL),
-       CAST(m.volume AS REAL), m.fetched_at
+       CAST(m.volume AS REAL), {SQLITE_FETCHED_MS.replace("fetched_at", "m.fetched_at")},
+       m.fetched_at
 FROM w JOIN market_candles m
   ON m.symbol = w.symbol AND m.timeframe = :timeframe AND m.open_time >= w.start
 WHERE m.fetched_at >= :since
@@ -90,6 +92,7 @@ class ChangedRows:
     low: FloatArray
     close: FloatArray
     volume: FloatArray
+    fetched_at: IntArray  # epoch ms, rounded down (as `load_candles` reads it)
     newest_fetched_at: datetime  # of the row with the latest open time
     max_fetched_at: datetime
 
@@ -111,9 +114,11 @@ def changed_rows(
     position = np.asarray(columns[0], dtype=np.int64)
     times = np.asarray(columns[1], dtype=np.int64)
     values = np.asarray(columns[2:7], dtype=np.float64)
-    fetched = columns[7]
+    fetched_ms = np.asarray(columns[7], dtype=np.int64)
+    fetched = columns[8]
     order = np.lexsort((times, position))
     position, times, values = position[order], times[order], values[:, order]
+    fetched_ms = fetched_ms[order]
     cuts = np.flatnonzero(position[1:] != position[:-1]) + 1
     starts, ends = np.concatenate(([0], cuts)), np.concatenate((cuts, [len(position)]))
     out: dict[str, ChangedRows] = {}
@@ -127,6 +132,7 @@ def changed_rows(
             low=values[2, start:end],
             close=values[3, start:end],
             volume=values[4, start:end],
+            fetched_at=fetched_ms[start:end],
             newest_fetched_at=as_utc(raw[-1]),
             max_fetched_at=as_utc(max(raw)),
         )

@@ -10,12 +10,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from atp.core.strategies.batch import EvaluationItem
 from atp.core.strategy import INSUFFICIENT_DATA, NO_SIGNAL, Decision, evaluate, evaluate_many
 from atp.core.throttle import evaluate_throttle
+from atp.market.freshness import Freshness
 from atp.monitor.activity import OrderActivity
 from atp.monitor.gates import (
     AlertGateInput,
@@ -39,6 +40,9 @@ NONE = "NONE"
 ERROR = "ERROR"
 INTENT_CREATED = "INTENT_CREATED"
 
+_LEVEL_DIGITS = 12
+_PRICE_SCALE = 18
+
 
 @dataclass(frozen=True)
 class TelegramGateState:
@@ -47,6 +51,9 @@ class TelegramGateState:
     open: bool
     reasons: tuple[str, ...]
     notifier: str
+    # The notifier kind when order intents must not follow its alerts (alerts that do not
+    # reach Telegram, outside TRADING_MODE=paper); None = intents may follow.
+    refuses_intents: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,7 +157,10 @@ def evaluate_fresh(inputs: Sequence[SymbolInput]) -> list[Decision | None]:
 
 
 def _fresh(inp: SymbolInput) -> bool:
-    return inp.freshness is not None and inp.freshness.fresh
+    """Closed candles within their limits and a fresh ticker (the price): else MARKET_DATA_STALE."""
+    candles_ok = inp.freshness is not None and inp.freshness.fresh
+    ticker_ok = inp.ticker is not None and inp.ticker.fresh and inp.price is not None
+    return candles_ok and ticker_ok
 
 
 def decide_symbol(
@@ -181,7 +191,7 @@ def _decide(
     no_signal = ""
     if fresh:
         decision = evaluated or evaluate(inp.candles, inp.params, price=inp.price)
-        _copy_decision(decision, out)
+        _copy_decision(decision, inp, out)
         side = decision.side if decision.side in ("BUY", "SELL") else None
         no_signal = _no_signal_reason(decision)
     else:
@@ -201,14 +211,29 @@ def _decide(
     )
 
 
-def _copy_decision(decision: Decision, out: SymbolDecision) -> None:
+def _copy_decision(decision: Decision, inp: SymbolInput, out: SymbolDecision) -> None:
+    """Indicators may be floats; the price is the ticker's Decimal, SL/TP derive from it."""
     out.side = decision.side
     out.conditions = [c.to_dict() for c in decision.conditions]
     out.indicators = dict(decision.indicators)
     out.decision_reason = decision.reason
-    out.sl_price, out.tp_price = decision.sl_price, decision.tp_price
-    if out.price is None and decision.price is not None:
-        out.price = Decimal(repr(decision.price))
+    out.price = inp.price
+    out.sl_price, out.tp_price = (
+        quantize_level(decision.sl_price),
+        quantize_level(decision.tp_price),
+    )
+
+
+def quantize_level(value: Decimal | None) -> Decimal | None:
+    """An SL/TP level to 12 significant digits, at most 18 decimals (the price columns' scale).
+
+    Levels are computed in Decimal from the ticker price and a percentage or ATR, which can
+    give 28 digits; the order path still rounds them to the instrument's tick.
+    """
+    if value is None or not value.is_finite() or value == 0:
+        return value
+    exponent = max(value.adjusted() - _LEVEL_DIGITS + 1, -_PRICE_SCALE)
+    return value.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_EVEN)
 
 
 def _no_signal_reason(decision: Decision) -> str:
@@ -225,12 +250,19 @@ def _no_signal_reason(decision: Decision) -> str:
 
 
 def _freshness_detail(inp: SymbolInput) -> str:
-    f = inp.freshness
-    if f is None:
+    """The candles' verdict, then the ticker's (the failing one first), with their evidence."""
+    verdicts = [inp.freshness, inp.ticker]
+    if any(v is None for v in verdicts):
         return "no freshness verdict"
+    ordered = sorted((v for v in verdicts if v is not None), key=lambda v: v.fresh)
+    return "; ".join(_describe(v) for v in ordered)
+
+
+def _describe(f: Freshness) -> str:
     age = "none" if f.age_s is None else f"{f.age_s:.0f}"
     verdict = "fresh" if f.fresh else f"stale ({f.reason})"
-    return f"{verdict}: timeframe={f.timeframe} age_s={age} limit_s={f.limit_s:.0f}"
+    text = f"{verdict}: timeframe={f.timeframe} age_s={age} limit_s={f.limit_s:.0f}"
+    return text + (f" [{f.detail}]" if f.detail else "")
 
 
 def _side_enabled(inp: SymbolInput, side: str | None) -> bool:
@@ -266,6 +298,7 @@ def gate_trade(
     inp: SymbolInput,
     switches: TradingSwitches,
     activity: OrderActivity,
+    telegram: TelegramGateState | None = None,
 ) -> None:
     """Fill `decision.trade_gates` (called for emitted alerts, and always by the dry run)."""
     if decision.side not in ("BUY", "SELL"):
@@ -274,6 +307,7 @@ def gate_trade(
         TradeGateInput(
             symbol=decision.symbol,
             side=decision.side,
+            alerts_not_delivered=None if telegram is None else telegram.refuses_intents,
             trade_enabled=inp.item.trade_enabled,
             trade_amount_usd=inp.item.trade_amount_usd,
             switches=switches,

@@ -2,7 +2,8 @@
 
 500 symbols must evaluate in well under a second, so nothing here runs a query per symbol.
 Candles and freshness come from the leader's `CandleCache` (only changed rows are read after
-the first cycle); without one (dry run, tests) a throw-away cache reads everything.
+the first cycle); without one (dry run, tests) a throw-away cache reads everything. Both go
+through `closed_candles` here, so the cached and the full read decide on the same candles.
 """
 
 from __future__ import annotations
@@ -20,14 +21,16 @@ from sqlalchemy.orm import Session
 from atp.core.candles import CandleArrays
 from atp.core.presets import PresetParams
 from atp.core.strategy import required_candles
-from atp.core.timeframes import duration_ms, parse_timeframe
-from atp.market.freshness import Freshness, fetch_limit_s
+from atp.market.freshness import Freshness, check_ticker, closed_candles
 from atp.market.models import MarketPrice
 from atp.monitor import sources
 from atp.monitor.candle_cache import CandleCache
 from atp.monitor.throttle_state import HASHED_FIELDS, ThrottleMemory, load_memory
 from atp.signals.models import WatchlistSignalState
 from atp.watchlist.models import WatchlistItem
+
+# The `MONITOR_TICKER_MAX_AGE_SECONDS` default (callers pass the setting).
+DEFAULT_TICKER_MAX_AGE_S = 90.0
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,9 @@ class SymbolInput:
     params: PresetParams | None = None
     preset_error: str | None = None
     candles: dict[str, CandleArrays] = field(default_factory=dict)
-    freshness: Freshness | None = None
-    price: Decimal | None = None
+    freshness: Freshness | None = None  # of the candles decided on (closed candles only)
+    ticker: Freshness | None = None  # of the ticker that gives `price`
+    price: Decimal | None = None  # the fresh ticker's last trade price, exactly as stored
     throttle_rows: list[ThrottleMemory] = field(default_factory=list)  # every strategy key
     memory: dict[str, ThrottleMemory] = field(default_factory=dict)  # side -> current key's row
     previous: PreviousState | None = None
@@ -100,12 +104,20 @@ def load_inputs(
     now: datetime,
     candle_limit: int,
     cache: CandleCache | None = None,
+    ticker_max_age_s: float = DEFAULT_TICKER_MAX_AGE_S,
 ) -> list[SymbolInput]:
     inputs = {row.symbol: SymbolInput(item=WatchItem.from_row(row)) for row in rows}
     if not inputs:
         return []
     _attach_presets(session, rows, inputs)
-    _attach_market(session, inputs, now=now, candle_limit=candle_limit, cache=cache)
+    _attach_market(
+        session,
+        inputs,
+        now=now,
+        candle_limit=candle_limit,
+        cache=cache,
+        ticker_max_age_s=ticker_max_age_s,
+    )
     _attach_memory(session, inputs)
     _attach_previous(session, inputs)
     return list(inputs.values())
@@ -141,13 +153,13 @@ def _attach_market(
     now: datetime,
     candle_limit: int,
     cache: CandleCache | None,
+    ticker_max_age_s: float,
 ) -> None:
     by_timeframe: dict[str, list[SymbolInput]] = defaultdict(list)
     for inp in inputs.values():
         if inp.params is not None:
             by_timeframe[inp.params.timeframe].append(inp)
-    prices = _ticker_prices(session, inputs)
-    now_ms = int(now.timestamp() * 1000)
+    _attach_tickers(session, inputs, now, ticker_max_age_s)
     cache = cache or CandleCache()
     cache.start_cycle(by_timeframe)
     for timeframe, group in by_timeframe.items():
@@ -156,46 +168,34 @@ def _attach_market(
             candle_limit, *(required_candles(inp.params) + 2 for inp in group if inp.params)
         )
         market = cache.read(session, symbols, timeframe, limit, now)
-        price_age_limit = fetch_limit_s(timeframe)
         for inp in group:
-            series = completed_candles(market.candles.get(inp.item.symbol), timeframe, now_ms)
-            inp.candles = {timeframe: series}
-            inp.freshness = market.freshness.get(inp.item.symbol)
-            inp.price = _price(prices.get(inp.item.symbol), series, now, price_age_limit)
+            symbol = inp.item.symbol
+            verdict = market.freshness[symbol]
+            closed = closed_candles(market.candles[symbol], timeframe, now, verdict)
+            inp.candles = {timeframe: closed.candles}
+            inp.freshness = closed.freshness
 
 
-def completed_candles(series: CandleArrays | None, timeframe: str, now_ms: int) -> CandleArrays:
-    """Drop the candle still in progress: strategies decide on completed candles only."""
-    if series is None or len(series) == 0:
-        return CandleArrays.empty()
-    step = duration_ms(parse_timeframe(timeframe))
-    if int(series.open_time[-1]) + step <= now_ms:
-        return series
-    return CandleArrays(
-        series.open_time[:-1],
-        series.open[:-1],
-        series.high[:-1],
-        series.low[:-1],
-        series.close[:-1],
-        series.volume[:-1],
-    )
+def _attach_tickers(
+    session: Session, inputs: dict[str, SymbolInput], now: datetime, max_age_s: float
+) -> None:
+    """The decision price: the ticker's last trade (Decimal as stored), only while it is fresh.
 
-
-def _ticker_prices(session: Session, inputs: dict[str, SymbolInput]) -> dict[str, MarketPrice]:
+    Never the candle close instead: a stale ticker stops the alert (`MARKET_DATA_STALE`).
+    """
     rows = session.scalars(select(MarketPrice).where(MarketPrice.symbol.in_(list(inputs))))
-    return {row.symbol: row for row in rows}
-
-
-def _price(
-    ticker: MarketPrice | None, series: CandleArrays, now: datetime, max_age_s: float
-) -> Decimal | None:
-    """The latest traded price if the ticker is fresh, else the last completed close."""
-    if ticker is not None and ticker.last is not None and ticker.last > 0:
-        if (now - ticker.fetched_at).total_seconds() <= max_age_s:
-            return Decimal(ticker.last)
-    if len(series):
-        return Decimal(repr(float(series.close[-1])))
-    return None
+    tickers = {row.symbol: row for row in rows}
+    for symbol, inp in inputs.items():
+        row = tickers.get(symbol)
+        inp.ticker = check_ticker(
+            symbol=symbol,
+            last=None if row is None else row.last,
+            fetched_at=None if row is None else row.fetched_at,
+            exchange_ts=None if row is None else row.exchange_ts,
+            now=now,
+            limit_s=max_age_s,
+        )
+        inp.price = row.last if row is not None and inp.ticker.fresh else None
 
 
 def _attach_memory(session: Session, inputs: dict[str, SymbolInput]) -> None:

@@ -23,7 +23,7 @@ from atp.monitor.gates import GateResult
 from atp.monitor.heartbeat import SERVICE
 from atp.monitor.inputs import SymbolInput, load_inputs, load_watchlist
 from atp.monitor.switches import is_paused, load_switches, set_paused
-from atp.monitor.throttle_state import stale_rows, symbol_config_hash
+from atp.monitor.throttle_state import resets_baseline, stale_rows, symbol_config_hash
 from atp.ops.config_trail import ChangeSource
 from atp.ops.models import ServiceHeartbeat
 from atp.settings import Settings
@@ -141,7 +141,7 @@ def evaluate_signal(
         telegram = telegram_gate_state(settings, session)
         ctx = CycleContext(now=now, switches=switches, telegram=telegram)
         decision = decide_symbol(inp, ctx)
-        gate_trade(decision, inp, switches, load_activity(session, now))
+        gate_trade(decision, inp, switches, load_activity(session, now), telegram)
         causes = global_causes(monitor_status(session, settings, now), telegram_open=telegram.open)
     finally:
         session.rollback()
@@ -166,7 +166,7 @@ def _put_causes_first(result: dict[str, Any], causes: list[GlobalCause]) -> dict
 def _simulate_config_reset(inp: SymbolInput) -> bool:
     """Apply (in memory only) the reset the next cycle would make after a config change."""
     current = symbol_config_hash(inp.item.config, inp.preset_version)
-    changed = [m for m in stale_rows(inp.throttle_rows, current) if m.config_hash is not None]
+    changed = [m for m in stale_rows(inp.throttle_rows, current) if resets_baseline(m)]
     if not changed:
         return False
     ids = {m.id for m in changed}
