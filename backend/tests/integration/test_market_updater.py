@@ -204,3 +204,26 @@ async def test_candles_are_pruned_to_the_configured_maximum(
         newest = s.scalar(select(func.max(MarketCandle.open_time)))
     assert oldest is not None and newest is not None
     assert newest - oldest == timedelta(minutes=5 * 299)
+
+
+async def test_candles_are_stamped_with_the_time_their_request_was_sent(
+    fake: FakeExchange, clock: TestClock, sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    """A request sent before a candle's close may return the forming candle: the stamp must be
+    the send time, or a slow response would make a partial candle look closed."""
+    add_watchlist(sessions, ["BTC_USDT"])
+    updater = make_updater(fake, clock, sessions, settings)
+    sent_at = clock.now()
+    fetch = updater.source.fetch_candles
+
+    async def slow_fetch(*args: object, **kwargs: object) -> object:
+        result = await fetch(*args, **kwargs)  # type: ignore[arg-type]
+        clock.advance(minutes=3)  # the response arrives after the 5m candle has closed
+        return result
+
+    updater.source.fetch_candles = slow_fetch  # type: ignore[method-assign]
+    report = await updater.run_pass()
+    assert report.ok == 1
+    with sessions() as s:
+        stamps = set(s.scalars(select(MarketCandle.fetched_at)))
+    assert stamps == {sent_at}

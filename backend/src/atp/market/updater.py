@@ -208,7 +208,11 @@ class MarketUpdater:
             return outcome
         outcome.ticker = tickers.rows[symbol]
         outcome.ticker_fetched_at = self._tickers_requested_at
-        now_ms = int(self.source.now().timestamp() * 1000)
+        # Stamped with the time the candle requests were SENT: a response to a request sent
+        # before a candle's close may hold the still-forming candle, so only a request sent at
+        # or after the close proves the candle complete (the monitor's closed-candle rule).
+        requested_at = self.source.now()
+        now_ms = int(requested_at.timestamp() * 1000)
         results = await asyncio.gather(
             *(self._fetch_timeframe(symbol, tf, plan, now_ms) for tf in plan.timeframes),
             return_exceptions=True,
@@ -222,7 +226,7 @@ class MarketUpdater:
             candles, was_backfill = result
             outcome.candles[tf] = candles
             outcome.backfills += int(was_backfill)
-        outcome.fetched_at = self.source.now()
+        outcome.fetched_at = requested_at
         return outcome
 
     async def _fetch_timeframe(
