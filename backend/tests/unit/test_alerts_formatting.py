@@ -18,6 +18,7 @@ from atp.alerts.formatting import (
     format_alert,
     format_change,
     format_order_filled,
+    format_price,
     format_protection_failed,
     format_protection_placed,
     format_times,
@@ -164,3 +165,19 @@ def test_any_input_yields_valid_telegram_html(
         "Asia/Makassar",
     )
     parse_html(text)  # raises like Telegram's "can't parse entities" on any escaping slip
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("0.000012345678901000", "0.000012345678901"),
+        ("65000.500000000000000000", "65,000.50"),
+        ("65000.000000000000000000", "65,000.00"),
+        ("1E-8", "0.00000001"),
+        ("64123.50", "64,123.50"),
+        ("60100.5", "60,100.5"),
+        ("120", "120"),
+    ],
+)
+def test_prices_print_without_the_storage_scale_or_an_exponent(value: str, text: str) -> None:
+    assert format_price(Decimal(value)) == text

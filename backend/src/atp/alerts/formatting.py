@@ -73,8 +73,19 @@ class ProtectionContent:
     reason_code: str | None = None
 
 
+STORAGE_SCALE = 18  # decimals of atp.db.columns.PRICE / AMOUNT
+
+
 def format_price(value: Decimal) -> str:
-    return f"{value:,f}"
+    """Plain digits as given, never an exponent. A value read back from a NUMERIC(38,18)
+    column carries the storage scale (`0.000012345678901000`): those padding zeros go, a
+    fraction keeps at least two decimals."""
+    text = f"{value:,f}"
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int) or -exponent < STORAGE_SCALE or "." not in text:
+        return text
+    whole, fraction = text.split(".")
+    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
 
 
 def format_usd(value: Decimal) -> str:
