@@ -3,7 +3,9 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DATA_DIR ?= $(CURDIR)/data
+# The embedded database lives where `atp` itself looks by default (./data in this checkout, or
+# ATP_DATA_DIR / DATABASE_URL from the environment or secrets/runtime.env), so `make run` and a
+# later `.venv/bin/atp status` always open the same database.
 
 .PHONY: setup run test lint format typecheck pytest bench migrate clean help
 
@@ -19,10 +21,10 @@ $(STAMP): backend/pyproject.toml scripts/bootstrap-venv.sh
 	@touch $(STAMP)
 
 migrate: setup
-	ATP_DATA_DIR=$(DATA_DIR) $(BIN)/atp migrate
+	$(BIN)/atp migrate
 
 run: setup
-	@ATP_DATA_DIR=$(DATA_DIR) bash scripts/run-local.sh
+	@bash scripts/run-local.sh
 
 test: setup lint typecheck pytest
 

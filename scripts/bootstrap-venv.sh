@@ -5,9 +5,12 @@ set -euo pipefail
 venv="${1:-.venv}"
 
 pick_python() {
+  # Probes are silent: a pyenv shim answers `command -v` for versions that are not active and
+  # then prints "command not found" when run; that is a miss, not an error for the user.
   for candidate in python3.13 python3.12 python3.11 python3; do
     if command -v "$candidate" >/dev/null 2>&1 &&
-       "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
+       "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+         >/dev/null 2>&1; then
       echo "$candidate"; return 0
     fi
   done

@@ -5,11 +5,12 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 atp="$root/.venv/bin/atp"
-export ATP_DATA_DIR="${ATP_DATA_DIR:-$root/data}"
+cd "$root"  # secrets/runtime.env is read from here, as by `.venv/bin/atp` run in the checkout
 export MARKET_SOURCE="${MARKET_SOURCE:-replay}"
 export MARKET_INTERVAL_SECONDS="${MARKET_INTERVAL_SECONDS:-15}"
 export MONITOR_INTERVAL_SECONDS="${MONITOR_INTERVAL_SECONDS:-10}"
-mkdir -p "$ATP_DATA_DIR"
+# No ATP_DATA_DIR here: `atp` resolves the database itself (./data in a checkout), so a later
+# `.venv/bin/atp status` opens the same one.
 "$atp" migrate
 echo "starting the platform (Ctrl-C to stop); API on http://127.0.0.1:${API_PORT:-8002}/api/health"
 exec "$atp" run

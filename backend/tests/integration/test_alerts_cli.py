@@ -22,8 +22,8 @@ def run(settings: Settings, *args: str) -> tuple[int, str]:
 def test_status_prints_every_reason(settings: Settings) -> None:
     code, out = run(settings, "telegram", "status")
     assert code == 0
-    assert "BLOCKED reason=token_missing,chat_id_missing,environment_not_production" in out
-    assert "notifier=console" in out
+    assert "telegram: console (demo delivery" in out and "BLOCKED" not in out
+    assert "reason=token_missing,chat_id_missing,environment_not_production" in out
     assert run(settings, "telegram", "status", "--check")[0] == 2
 
 

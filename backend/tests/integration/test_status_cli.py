@@ -17,7 +17,7 @@ def test_status_with_nothing_running_fails_the_check(settings: Settings) -> None
     code, out = run(settings, "status", "--check")
     assert code == 1
     assert "monitor:  not_running (running=False" in out
-    assert "telegram: console (TELEGRAM_DISABLED:" in out
+    assert "telegram: console (demo delivery; Telegram not configured: TELEGRAM_DISABLED:" in out
 
 
 def test_status_of_a_healthy_platform_passes_the_check(

@@ -129,8 +129,10 @@ def test_blocked_is_logged_once_per_state_change_and_never_the_token(
     assert [line.split()[0] for line in lines] == [
         "[TELEGRAM_BLOCKED]",
         "[TELEGRAM_UNBLOCKED]",
-        "[TELEGRAM_BLOCKED]",
+        "[TELEGRAM_CONSOLE]",  # not production: the demo's console delivery, not a block
     ]
     assert lines[0].startswith("[TELEGRAM_BLOCKED] reason=chat_id_missing")
+    levels = [r.levelname for r in caplog.records]
+    assert levels == ["WARNING", "INFO", "INFO"]
     assert all(TOKEN not in line and "ABCdef" not in line for line in lines)
     assert TOKEN not in repr(blocked)

@@ -1,7 +1,8 @@
 """The daily summary: composed from the message ledger and the order tables, sent once a day.
 
 "Once" is enforced by the idempotency key `daily-summary:<local date>`: however many senders
-run, and however often they check, one row per day can exist.
+run, and however often they check, one row per day can exist. A summary never covers time
+before the platform existed: a fresh install reports from its first record, or not at all.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from atp.alerts.formatting import format_times, format_usd
 from atp.alerts.models import TelegramMessage as TM
 from atp.alerts.outbox import MessageKind, MessageStatus, chat_for, enqueue_alert
 from atp.alerts.text import escape
+from atp.ops.models import ConfigChange, ServiceHeartbeat
 from atp.orders.models import ExchangeOrder, OrderIntent
 from atp.settings import Settings
+from atp.signals.models import StrategyPreset
 
 FILLED = "FILLED"
 EXIT_ROLES = ("STOP_LOSS", "TAKE_PROFIT")
@@ -56,6 +59,19 @@ def summary_due(settings: Settings, now: datetime) -> tuple[date, datetime] | No
     if local_now < scheduled:
         return None
     return local_now.date(), scheduled.astimezone(UTC)
+
+
+def platform_born_at(session: Session) -> datetime | None:
+    """The platform's first trace: built-in presets (seeded by `atp migrate`), the first
+    config change, ledger row or process start. None on a database nothing has used yet."""
+    firsts = [
+        session.scalar(select(func.min(StrategyPreset.created_at))),
+        session.scalar(select(func.min(ConfigChange.changed_at))),
+        session.scalar(select(func.min(TM.created_at))),
+        session.scalar(select(func.min(ServiceHeartbeat.started_at))),
+    ]
+    known = [moment for moment in firsts if moment is not None]
+    return min(known) if known else None
 
 
 def compose_summary(session: Session, start: datetime, end: datetime) -> DailySummary:
@@ -186,7 +202,10 @@ def maybe_enqueue_daily_summary(session: Session, settings: Settings, now: datet
     key = f"daily-summary:{local_day.isoformat()}"
     if session.scalar(select(TM.id).where(TM.idempotency_key == key)) is not None:
         return False
-    summary = compose_summary(session, scheduled - timedelta(days=1), scheduled)
+    born = platform_born_at(session)
+    if born is None or born >= scheduled:
+        return False  # the platform did not exist during that day: nothing true to report
+    summary = compose_summary(session, max(born, scheduled - timedelta(days=1)), scheduled)
     enqueue_alert(
         session,
         idempotency_key=key,

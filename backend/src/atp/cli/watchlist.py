@@ -11,6 +11,7 @@ import click
 from sqlalchemy.orm import Session
 
 from atp.cli.common import fail, get_context
+from atp.core.presets import DEFAULT_PRESET_KEY
 from atp.db.session import unit_of_work
 from atp.ops.config_trail import ChangeSource
 from atp.watchlist import service
@@ -57,21 +58,39 @@ def add_cmd(
         values["alert_enabled"] = str(alerts)
     if trade_amount_usd is not None:
         values["trade_amount_usd"] = trade_amount_usd
-    _apply(lambda s: service.add_item(s, symbol=symbol, source=ChangeSource.CLI, values=values))
-    click.echo(f"added {symbol.upper()}")
+
+    def add(session: Session) -> tuple[WatchlistItem, service.Listing]:
+        item = service.add_item(session, symbol=symbol, source=ChangeSource.CLI, values=values)
+        return item, service.instrument_listing(session, item.symbol)
+
+    item, listing = _apply(add)
+    if listing is service.Listing.UNKNOWN:
+        click.echo(
+            "warning: instrument list not loaded yet (the market updater stores it); "
+            f"{item.symbol} added unchecked",
+            err=True,
+        )
+    elif listing is service.Listing.REPLAY:
+        click.echo(
+            f"note: market data comes from the replay feed; {item.symbol} was not checked "
+            "against the exchange's instrument list",
+            err=True,
+        )
+    for line in _added_lines(item):
+        click.echo(line)
+    _warn_above_order_cap(item.symbol, item.trade_amount_usd)
 
 
-@watchlist.command("set")
+# `-5` in `trade_amount_usd -5` is a value for the field's own check, not an unknown option.
+@watchlist.command("set", context_settings={"ignore_unknown_options": True})
 @click.argument("symbol")
 @click.argument("assignments", nargs=-1, required=True)
 def set_cmd(symbol: str, assignments: tuple[str, ...]) -> None:
-    """Set configurable columns: atp watchlist set BTC_USDT trade_enabled=true alert_cooldown_minutes=30"""
-    values: dict[str, str] = {}
-    for assignment in assignments:
-        key, sep, value = assignment.partition("=")
-        if not sep or not key:
-            fail(f"expected key=value, got {assignment!r}")
-        values[key.strip()] = value
+    """Set configurable columns: atp watchlist set BTC_USDT trade_enabled=true alert_cooldown_minutes=30
+
+    `key value` pairs work too: atp watchlist set BTC_USDT trade_amount_usd 250
+    """
+    values = _pairs(assignments)
     changed = _apply(
         lambda s: service.set_fields(s, symbol=symbol, values=values, source=ChangeSource.CLI)
     )
@@ -79,6 +98,41 @@ def set_cmd(symbol: str, assignments: tuple[str, ...]) -> None:
         click.echo(f"{symbol.upper()}: nothing changed")
     for name, (old, new) in changed.items():
         click.echo(f"{symbol.upper()}: {name} {_cell(old)} -> {_cell(new)}")
+    if "trade_amount_usd" in changed:
+        _warn_above_order_cap(symbol.upper(), changed["trade_amount_usd"][1])
+
+
+def _pairs(assignments: tuple[str, ...]) -> dict[str, str]:
+    """`key=value` items, or `key value` pairs, in order."""
+    values: dict[str, str] = {}
+    tokens = list(assignments)
+    while tokens:
+        key, sep, value = tokens.pop(0).partition("=")
+        if not sep:
+            if not tokens or not key:
+                fail(f"expected key=value or key value, got {key!r} without a value")
+            value = tokens.pop(0)
+        if not key.strip():
+            fail(f"expected key=value, got {'=' + value!r}")
+        values[key.strip()] = value
+    return values
+
+
+def _warn_above_order_cap(symbol: str, amount: object) -> None:
+    """Saved, but say so now: the MAX_USD_PER_ORDER gate will refuse every order above the cap."""
+    from atp.monitor.switches import load_switches
+
+    if not isinstance(amount, Decimal):
+        return
+    with get_context().sessions() as session:
+        cap = load_switches(session).max_usd_per_order
+    if amount > cap:
+        click.echo(
+            f"warning: {symbol} trade_amount_usd {_cell(amount)} is above MAX_USD_PER_ORDER "
+            f"{_cell(cap)}; its orders will be refused until the cap is raised "
+            "(atp settings set MAX_USD_PER_ORDER ...) or the amount lowered",
+            err=True,
+        )
 
 
 @watchlist.command("remove")
@@ -103,6 +157,27 @@ def _apply(action: Callable[[Session], T]) -> T:
             return action(session)
     except service.WatchlistError as exc:
         fail(str(exc))
+
+
+def _added_lines(item: WatchlistItem) -> list[str]:
+    """What the new row will do: its effective preset and switches, and how to turn alerts on."""
+    preset = item.preset or f"{DEFAULT_PRESET_KEY} (default)"
+    alerts = _on(item.alert_enabled)
+    lines = [
+        f"added {item.symbol}",
+        f"  preset: {preset}",
+        f"  alerts: {alerts} (buy {_on(item.buy_alert_enabled)}, "
+        f"sell {_on(item.sell_alert_enabled)})",
+        f"  trade:  {_on(item.trade_enabled)} (margin {_on(item.trade_on_margin)}, "
+        f"amount_usd {_cell(item.trade_amount_usd)})",
+    ]
+    if not item.alert_enabled:
+        lines.append(f"  turn alerts on: atp watchlist set {item.symbol} alert_enabled=true")
+    return lines
+
+
+def _on(flag: bool) -> str:
+    return "on" if flag else "off"
 
 
 def _row(item: WatchlistItem) -> dict[str, object]:

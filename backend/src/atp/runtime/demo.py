@@ -5,6 +5,9 @@ The built-in presets are deliberately quiet (a few alerts per symbol per week), 
 watchlist uses its own custom preset, `demo:lively`, that fires on most 5m candles. It is
 created once, marked in `trading_settings`, and never re-created: a symbol the operator
 deletes stays deleted (legacy pain point: deleted symbols came back at every boot).
+
+Only the demo seeds it: the offline replay feed, or `atp run --demo` explicitly, and never in a
+production environment (real Telegram must not receive a chatty demo preset's alerts).
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ import logging
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from atp.alerts.gating import PRODUCTION_ENVIRONMENTS
 from atp.db.base import utcnow
 from atp.ops.config_trail import ChangeSource
 from atp.ops.models import TradingSetting
+from atp.settings import Settings
 from atp.signals.models import StrategyPreset
 from atp.signals.presets import create_preset
 from atp.watchlist import service as watchlist_service
@@ -42,6 +47,27 @@ _DEMO_VALUES = {
 }
 
 
+def demo_seed_refusal(settings: Settings, *, requested: bool = False) -> str | None:
+    """Why this setup must not get the demo watchlist, or None when it is a demo."""
+    environment = settings.environment.strip().lower()
+    if environment in PRODUCTION_ENVIRONMENTS:
+        return f"ENVIRONMENT={environment} is a production setup"
+    if settings.market_source != "replay" and not requested:
+        return f"MARKET_SOURCE={settings.market_source} (the demo is the replay feed or --demo)"
+    return None
+
+
+def seed_demo_if_allowed(
+    session: Session, settings: Settings, *, requested: bool = False
+) -> list[str]:
+    """Seed the demo watchlist only in a demo setup; return the symbols added."""
+    refusal = demo_seed_refusal(settings, requested=requested)
+    if refusal is not None:
+        log.info("demo watchlist not seeded: %s", refusal)
+        return []
+    return seed_demo_watchlist(session)
+
+
 def seed_demo_watchlist(session: Session) -> list[str]:
     """Seed the demo preset and watchlist once; return the symbols added (empty if not run)."""
     if session.get(TradingSetting, SEEDED_MARK) is not None:
@@ -65,6 +91,7 @@ def seed_demo_watchlist(session: Session) -> list[str]:
             source=ChangeSource.SYSTEM,
             actor="demo-seed",
             values={"preset": DEMO_PRESET, "alert_enabled": "true"},
+            check_listing=False,  # replay symbols; the first pass stores their instruments
         )
     _mark(session, ",".join(DEMO_SYMBOLS))
     log.info("seeded demo watchlist %s with preset %s", ", ".join(DEMO_SYMBOLS), DEMO_PRESET)

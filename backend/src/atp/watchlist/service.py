@@ -7,12 +7,14 @@ value anywhere in a request leaves the database unchanged.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from atp.db.base import utcnow
+from atp.market.models import Instrument, MarketPrice
 from atp.ops.config_trail import ChangeSource, record_change, record_changes
 from atp.signals.models import StrategyPreset
 from atp.signals.presets import validate_overrides
@@ -24,6 +26,30 @@ ENTITY = "watchlist"
 
 class WatchlistError(ValueError):
     """A watchlist request that cannot be applied (unknown symbol, duplicate, bad value)."""
+
+
+class Listing(StrEnum):
+    """Is a symbol on the exchange's instrument list (as last stored by the market updater)?"""
+
+    LISTED = "listed"
+    NOT_LISTED = "not_listed"
+    UNKNOWN = "unknown"  # no instrument list stored yet
+    REPLAY = "replay"  # market data comes from the offline replay feed: no exchange list
+
+
+def instrument_listing(session: Session, symbol: str) -> Listing:
+    if session.get(Instrument, symbol) is not None:
+        return Listing.LISTED
+    if session.scalar(select(Instrument.symbol).limit(1)) is None:
+        return Listing.UNKNOWN
+    # The replay feed stores instruments only for the symbols it was asked about; the source
+    # of the newest ticker says which feed the updater uses now.
+    newest_source = session.scalar(
+        select(MarketPrice.source).order_by(MarketPrice.fetched_at.desc()).limit(1)
+    )
+    if newest_source == "replay":
+        return Listing.REPLAY
+    return Listing.NOT_LISTED
 
 
 def list_items(session: Session, *, include_deleted: bool = False) -> list[WatchlistItem]:
@@ -47,13 +73,25 @@ def add_item(
     source: ChangeSource,
     values: Mapping[str, str] | None = None,
     actor: str | None = None,
+    check_listing: bool = True,
 ) -> WatchlistItem:
-    """Add a symbol with optional settings given as text (`{"trade_amount_usd": "50"}`)."""
+    """Add a symbol with optional settings given as text (`{"trade_amount_usd": "50"}`).
+
+    With `check_listing`, a symbol missing from a stored instrument list is refused (a typo
+    would otherwise sit on the watchlist failing every market pass); with no list stored yet
+    the symbol is added unchecked (callers say so, see `instrument_listing`).
+    """
     normalised = _symbol(symbol)
     existing = _find(session, normalised)
     if existing is not None:
         hint = "use `restore`" if existing.is_deleted else "use `set` to change it"
         raise WatchlistError(f"{normalised} is already on the watchlist ({hint})")
+    if check_listing and instrument_listing(session, normalised) is Listing.NOT_LISTED:
+        known = session.scalar(select(func.count()).select_from(Instrument))
+        raise WatchlistError(
+            f"{normalised} is not listed on the exchange ({known} instruments known); "
+            "check the spelling, e.g. BTC_USDT"
+        )
     parsed = _parse_all(session, values or {})
     item = WatchlistItem(symbol=normalised, exchange="CRYPTO_COM")
     for name, value in parsed.items():
