@@ -136,3 +136,20 @@ def test_blocked_is_logged_once_per_state_change_and_never_the_token(
     assert levels == ["WARNING", "INFO", "INFO"]
     assert all(TOKEN not in line and "ABCdef" not in line for line in lines)
     assert TOKEN not in repr(blocked)
+
+
+def test_replayed_market_data_never_reaches_a_real_chat() -> None:
+    """`make run` (MARKET_SOURCE=replay) with a production secrets file: loud, not delivered."""
+    production = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        environment="production",
+        telegram_bot_token="123456:ABC-def_ghi",
+        telegram_chat_id="-100123",
+        market_source="replay",
+    )
+    status = telegram_status(production)
+    assert status.notifier_kind == "blocked"
+    assert status.reason_code == "TELEGRAM_DISABLED:replay_market_data"
+    demo = production.model_copy(update={"environment": "local"})
+    assert telegram_status(demo).notifier_kind == "console"
+    assert telegram_status(production.model_copy(update={"market_source": "exchange"})).enabled

@@ -41,6 +41,9 @@ class BlockReason(StrEnum):
     DISABLED_BY_SETTING = "disabled_by_setting"  # TELEGRAM_ENABLED=false
     DISABLED_BY_OPERATOR = "disabled_by_operator"  # trading_settings TELEGRAM_ALERTS_ENABLED
     OPERATOR_SWITCH_UNREADABLE = "operator_switch_unreadable"
+    # MARKET_SOURCE=replay: prices are synthetic or replayed history; an alert about them must
+    # never reach a real chat (e.g. `make run` with a production secrets/runtime.env).
+    REPLAY_MARKET_DATA = "replay_market_data"
 
 
 # Reasons that only say "this is not a production Telegram setup": the embedded default then
@@ -52,6 +55,7 @@ CONSOLE_FALLBACK_REASONS = frozenset(
         BlockReason.CHAT_ID_MISSING,
         BlockReason.CHAT_ID_MALFORMED,
         BlockReason.ENVIRONMENT_NOT_PRODUCTION,
+        BlockReason.REPLAY_MARKET_DATA,
     }
 )
 
@@ -141,6 +145,8 @@ def _setting_reasons(settings: Settings) -> list[BlockReason]:
         reasons.append(BlockReason.ENVIRONMENT_NOT_PRODUCTION)
     if not settings.telegram_enabled:
         reasons.append(BlockReason.DISABLED_BY_SETTING)
+    if settings.market_source == "replay":
+        reasons.append(BlockReason.REPLAY_MARKET_DATA)
     return reasons
 
 
