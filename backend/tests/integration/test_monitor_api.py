@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,12 +19,15 @@ from atp.orders.models import OrderIntent
 from atp.runtime.context import AppContext
 from atp.settings import Settings
 from atp.signals.models import SignalThrottleState, WatchlistSignalState
-from tests.integration.monitor_support import seed_world
+from tests.integration.monitor_support import seed_world, write_leader_beat
+
+API_TOKEN = "monitor-api-test-token-0123456789"
 
 
 @pytest.fixture
 def context(settings: Settings) -> Iterator[AppContext]:
-    ctx = AppContext(settings=settings.model_copy(update={"monitor_instance_id": "api-test"}))
+    update = {"monitor_instance_id": "api-test", "api_token": SecretStr(API_TOKEN)}
+    ctx = AppContext(settings=settings.model_copy(update=update))
     yield ctx
     ctx.close()
 
@@ -31,7 +35,8 @@ def context(settings: Settings) -> Iterator[AppContext]:
 @pytest.fixture
 async def client(context: AppContext) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=create_app(context))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+    auth = {"Authorization": f"Bearer {API_TOKEN}"}  # mutations need it (test_api_auth.py)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=auth) as c:
         yield c
 
 
@@ -126,6 +131,7 @@ async def test_evaluate_signal_explains_and_stores_nothing(
 ) -> None:
     sessions = context.sessions
     seed_world(sessions, {"BTC_USDT": {"preset": "test:buy"}}, now=utcnow())
+    write_leader_beat(sessions)  # a running monitor: no global cause
     before = _counts(sessions)
     response = await client.post("/api/control/evaluate-signal", json={"symbol": "btc_usdt"})
     assert response.status_code == 200, response.text
@@ -140,9 +146,10 @@ async def test_evaluate_signal_explains_and_stores_nothing(
         "THROTTLED_PRICE_GATE",
         "TELEGRAM_DISABLED",
     ]
-    assert [g["gate"] for g in body["trade_gates"]][:3] == [
+    assert [g["gate"] for g in body["trade_gates"]][:4] == [
         "KILL_SWITCH",
         "LIVE_TRADING_OFF",
+        "ALERTS_NOT_DELIVERED",
         "TRADE_DISABLED",
     ]
     assert body["alert"] == {"would_send": True, "reason": None}
@@ -159,3 +166,37 @@ async def test_evaluate_signal_errors(client: httpx.AsyncClient) -> None:
     assert malformed.status_code == 422
     missing = await client.post("/api/control/evaluate-signal", json={})
     assert missing.status_code == 422
+
+
+async def test_last_error_carries_no_sql_parameters(
+    client: httpx.AsyncClient, context: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cycle failing inside SQLAlchemy: the status says what failed, never the statement,
+    its parameters (prices, chat ids, tokens) or a connection URL's password."""
+    from sqlalchemy.exc import IntegrityError
+
+    from atp.monitor import worker as worker_module
+
+    def failing_cycle(*_args: object, **_kwargs: object) -> None:
+        raise IntegrityError(
+            "INSERT INTO telegram_messages (chat_id, text) VALUES (?, ?)",
+            ("-100123456", "secret-param-value"),
+            Exception(
+                "UNIQUE constraint failed: telegram_messages.dedupe_key\n"
+                "DETAIL: Key (dedupe_key)=(secret-key-value) already exists."
+            ),
+        )
+
+    monkeypatch.setattr(worker_module, "run_cycle", failing_cycle)
+    worker = MonitorWorker(context)
+    try:
+        worker.tick()
+        body = (await client.get("/api/control/status")).json()
+    finally:
+        worker.shutdown()
+    last_error = body["leader"]["last_error"]
+    assert last_error.startswith("IntegrityError: ")
+    assert "UNIQUE constraint failed" in last_error
+    for leaked in ("INSERT", "[SQL", "parameters", "secret-param", "secret-key", "-100123456"):
+        assert leaked not in last_error, last_error
+    assert "\n" not in last_error

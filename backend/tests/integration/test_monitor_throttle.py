@@ -112,7 +112,7 @@ def test_config_change_resets_only_that_symbols_baseline_and_is_recorded(
     run_cycle(sessions, settings, now=NOW)
     with sessions.begin() as s:
         watchlist.set_fields(
-            s, symbol="BTC_USDT", values={"trade_amount_usd": "25"}, source=ChangeSource.CLI
+            s, symbol="BTC_USDT", values={"min_price_change_pct": "2"}, source=ChangeSource.CLI
         )
     report = run_cycle(sessions, settings, now=NOW + timedelta(minutes=2))
     assert report.resets == 1

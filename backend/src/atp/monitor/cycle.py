@@ -5,12 +5,17 @@
    since the last cycle are read, see candle_cache.py); tickers, throttle memory and the
    previous state rows (one query each); trading switches; Telegram status.
 2. config check: a symbol whose configuration hash changed gets its throttle baseline reset
-   (its own small transaction, recorded in config_changes with source=system).
+   (its own small transaction, recorded in config_changes with source=system). The reset is
+   conditional on what was read; if the row changed meanwhile the symbol is skipped this cycle.
 3. evaluate + alert gates for every symbol in memory (one symbol's exception is that symbol's
    ERROR row, never the cycle's end).
 4. effects: for each symbol that emits, trade gates, then throttle update + outbox row + order
-   intent in ONE transaction per symbol (a failing symbol rolls back alone).
-5. records: blocked ledger rows (on change only) and ONE upsert of all state rows.
+   intent + its state row in ONE transaction per symbol (a failing symbol rolls back alone).
+5. records: blocked ledger rows (on change only), ONE upsert of the other state rows, and the
+   expiry of order intents left PENDING too long.
+
+Fencing: with a `fence` (the leader's role and epoch, atp.ops.leases) every writing transaction
+checks it first; a deposed leader's cycle ends with FencedOut before it writes anything.
 """
 
 from __future__ import annotations
@@ -42,7 +47,14 @@ from atp.monitor.effects import emit
 from atp.monitor.inputs import SymbolInput, load_inputs, load_watchlist
 from atp.monitor.records import write_records
 from atp.monitor.switches import TradingSwitches, load_switches
-from atp.monitor.throttle_state import apply_config_hash, stale_rows, symbol_config_hash
+from atp.monitor.throttle_state import (
+    ThrottleChangedError,
+    apply_config_hash,
+    stale_rows,
+    symbol_config_hash,
+)
+from atp.ops.leases import Fence, FencedOut
+from atp.orders.intents import expire_pending
 from atp.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -58,6 +70,8 @@ class CycleReport:
     errors: int = 0
     blocked_ledger_rows: int = 0
     resets: int = 0
+    skipped: int = 0  # throttle rows changed by another writer: decided again next cycle
+    expired_intents: int = 0
     last_error: str | None = None
     duration_ms: int = 0
     switches: TradingSwitches | None = None
@@ -72,14 +86,27 @@ class CycleReport:
         return (
             f"symbols={self.symbols} emitted={self.emitted} intents={self.intents} "
             f"stale={self.stale} errors={self.errors} resets={self.resets} "
+            f"skipped={self.skipped} expired_intents={self.expired_intents} "
             f"duration_ms={self.duration_ms} reasons={top or '-'}"
         )
 
 
 def telegram_gate_state(settings: Settings, session: Session) -> TelegramGateState:
     status = telegram_status(settings, session)
-    open_ = status.notifier_kind in ("telegram", "console")
-    return TelegramGateState(open_, tuple(str(r) for r in status.reasons), status.notifier_kind)
+    kind = status.notifier_kind
+    open_ = kind in ("telegram", "console")
+    # Console alerts reach nobody: an order behind them is acceptable only in paper mode.
+    refuses = kind if open_ and kind != "telegram" and settings.trading_mode != "paper" else None
+    return TelegramGateState(open_, tuple(str(r) for r in status.reasons), kind, refuses)
+
+
+@contextmanager
+def fenced_unit(sessions: sessionmaker[Session], fence: Fence | None) -> Iterator[Session]:
+    """A unit of work whose first statement checks (and holds) the leader's fence."""
+    with unit_of_work(sessions) as session:
+        if fence is not None:
+            fence.check(session)
+        yield session
 
 
 def run_cycle(
@@ -88,8 +115,12 @@ def run_cycle(
     *,
     now: datetime | None = None,
     cache: CandleCache | None = None,
+    fence: Fence | None = None,
 ) -> CycleReport:
-    """One cycle. `cache` (the worker's, kept across cycles) makes later reads incremental."""
+    """One cycle. `cache` (the worker's, kept across cycles) makes later reads incremental.
+
+    `fence`: the leader's epoch, checked in every writing transaction (FencedOut ends the cycle).
+    """
     started = time.perf_counter()
     now = now or utcnow()
     report = CycleReport(started_at=now)
@@ -99,7 +130,12 @@ def run_cycle(
         with sessions() as session:
             rows = load_watchlist(session)
             inputs = load_inputs(
-                session, rows, now=now, candle_limit=settings.monitor_candle_limit, cache=cache
+                session,
+                rows,
+                now=now,
+                candle_limit=settings.monitor_candle_limit,
+                cache=cache,
+                ticker_max_age_s=settings.monitor_ticker_max_age_seconds,
             )
             switches = load_switches(session)
             telegram = telegram_gate_state(settings, session)
@@ -109,17 +145,20 @@ def run_cycle(
     report.symbols, report.switches, report.telegram = len(inputs), switches, telegram
     report.candle_cache = cache.stats.as_dict()
     clock.lap("read")
-    hashes = {inp.item.symbol: _reset_if_changed(sessions, inp, now, report) for inp in inputs}
+    hashes = _reset_changed(sessions, inputs, now, report, fence)
+    inputs = [inp for inp in inputs if inp.item.symbol in hashes]
     clock.lap("reset")
     ctx = CycleContext(now=now, switches=switches, telegram=telegram)
     evaluated = evaluate_fresh(inputs)
     decisions = [decide_symbol(inp, ctx, ev) for inp, ev in zip(inputs, evaluated, strict=True)]
     clock.lap("evaluate")
-    _apply_effects(sessions, settings, inputs, decisions, hashes, report)
+    written = _apply_effects(sessions, settings, inputs, decisions, hashes, report, fence)
     clock.lap("effects")
-    with unit_of_work(sessions) as session:
+    rest = [d for d in decisions if id(d) not in written]
+    with fenced_unit(sessions, fence) as session:
         previous = {inp.item.symbol: inp.previous for inp in inputs}
-        report.blocked_ledger_rows = write_records(session, decisions, previous)
+        report.blocked_ledger_rows = write_records(session, rest, previous)
+        report.expired_intents = expire_pending(session, now, settings.order_intent_ttl_seconds)
     clock.lap("write")
     _tally(report, decisions)
     report.duration_ms = int((time.perf_counter() - started) * 1000)
@@ -138,17 +177,46 @@ class _PhaseClock:
         self.last = now
 
 
+def _reset_changed(
+    sessions: sessionmaker[Session],
+    inputs: list[SymbolInput],
+    now: datetime,
+    report: CycleReport,
+    fence: Fence | None,
+) -> dict[str, str]:
+    """symbol -> config hash, for the symbols this cycle decides (skipped ones are left out)."""
+    hashes: dict[str, str] = {}
+    for inp in inputs:
+        current = _reset_if_changed(sessions, inp, now, report, fence)
+        if current is not None:
+            hashes[inp.item.symbol] = current
+    return hashes
+
+
 def _reset_if_changed(
-    sessions: sessionmaker[Session], inp: SymbolInput, now: datetime, report: CycleReport
-) -> str:
-    """The symbol's config hash; resets its throttle rows first if the hash changed."""
+    sessions: sessionmaker[Session],
+    inp: SymbolInput,
+    now: datetime,
+    report: CycleReport,
+    fence: Fence | None,
+) -> str | None:
+    """The symbol's config hash; resets its throttle rows first if the hash changed.
+
+    None: the rows changed since they were read (another writer): skip the symbol this cycle.
+    """
     current = symbol_config_hash(inp.item.config, inp.preset_version)
     changed = stale_rows(inp.throttle_rows, current)
     if not changed:
         return current
     try:
-        with unit_of_work(sessions) as session:
+        with fenced_unit(sessions, fence) as session:
             updated = apply_config_hash(session, changed, current, now)
+    except FencedOut:
+        raise
+    except ThrottleChangedError as exc:
+        report.skipped += 1
+        log.warning("[THROTTLE_RESET] symbol=%s skipped this cycle: %s", inp.item.symbol, exc)
+        return None
     except Exception:
         log.exception("[MONITOR] config reset failed symbol=%s", inp.item.symbol)
         return current
@@ -171,8 +239,11 @@ def _apply_effects(
     decisions: list[SymbolDecision],
     hashes: dict[str, str],
     report: CycleReport,
-) -> None:
+    fence: Fence | None,
+) -> set[int]:
     """Write each emitting symbol's effects atomically; one symbol's failure rolls back alone.
+
+    Returns the ids of the decisions whose effects (and state row) were committed.
 
     PostgreSQL: one transaction with a SAVEPOINT per symbol (one durable commit per cycle, not
     per alert). SQLite: one transaction per symbol - pysqlite's implicit transaction handling
@@ -180,14 +251,13 @@ def _apply_effects(
     """
     emitting = [(inp, d) for inp, d in zip(inputs, decisions, strict=True) if d.emits]
     if not emitting:
-        return
-    assert report.switches is not None
+        return set()
+    assert report.switches is not None and report.telegram is not None
     with sessions() as session:  # order activity is read only when some symbol emits
         activity = load_activity(session, emitting[0][1].evaluated_at)
         batched = session.get_bind().dialect.name == "postgresql"
-    written = _write_effects(
-        sessions, settings, emitting, hashes, report.switches, activity, batched=batched
-    )
+    gates = _TradeInputs(report.switches, activity, report.telegram)
+    written = _write_effects(sessions, settings, emitting, hashes, gates, fence, batched=batched)
     for decision in written:
         report.emitted += 1
         report.intents += int(decision.creates_intent)
@@ -199,9 +269,17 @@ def _apply_effects(
             decision.trade_outcome()[1] or "INTENT_CREATED",
             decision.correlation_id,
         )
+    return {id(d) for d in written}
 
 
 _Emitting = list[tuple[SymbolInput, SymbolDecision]]
+
+
+@dataclass(frozen=True)
+class _TradeInputs:
+    switches: TradingSwitches
+    activity: OrderActivity
+    telegram: TelegramGateState
 
 
 def _write_effects(
@@ -209,18 +287,18 @@ def _write_effects(
     settings: Settings,
     emitting: _Emitting,
     hashes: dict[str, str],
-    switches: TradingSwitches,
-    activity: OrderActivity,
+    gates: _TradeInputs,
+    fence: Fence | None,
     *,
     batched: bool,
 ) -> list[SymbolDecision]:
     """The decisions whose effects were committed (returned only after the commit)."""
     done: list[SymbolDecision] = []
-    with unit_of_work(sessions) if batched else nullcontext() as shared:
+    with fenced_unit(sessions, fence) if batched else nullcontext() as shared:
         for inp, decision in emitting:
-            gate_trade(decision, inp, switches, activity)
+            gate_trade(decision, inp, gates.switches, gates.activity, gates.telegram)
             try:
-                with _symbol_scope(sessions, shared) as session:
+                with _symbol_scope(sessions, shared, fence) as session:
                     emit(
                         session,
                         decision,
@@ -228,20 +306,26 @@ def _write_effects(
                         settings=settings,
                         config_hash=hashes[decision.symbol],
                     )
+                    # Its state row in the same transaction: a queued alert always says so.
+                    write_records(session, [decision], {decision.symbol: inp.previous})
+            except FencedOut:
+                raise
             except Exception as exc:
                 _effects_failed(decision, exc)
                 continue
             done.append(decision)
             if decision.creates_intent:
-                activity.record_new_order(decision.symbol, decision.evaluated_at)
+                gates.activity.record_new_order(decision.symbol, decision.evaluated_at)
     return done
 
 
 @contextmanager
-def _symbol_scope(sessions: sessionmaker[Session], shared: Session | None) -> Iterator[Session]:
-    """A SAVEPOINT inside the cycle's shared transaction, or a transaction of its own."""
+def _symbol_scope(
+    sessions: sessionmaker[Session], shared: Session | None, fence: Fence | None
+) -> Iterator[Session]:
+    """A SAVEPOINT inside the cycle's shared (fenced) transaction, or a fenced one of its own."""
     if shared is None:
-        with unit_of_work(sessions) as session:
+        with fenced_unit(sessions, fence) as session:
             yield session
         return
     with shared.begin_nested():

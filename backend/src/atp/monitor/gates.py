@@ -8,7 +8,7 @@ Alert gates, in order:
   MARKET_DATA_STALE -> NO_SIGNAL -> SIDE_DISABLED -> THROTTLED_TIME_GATE -> THROTTLED_PRICE_GATE
   -> TELEGRAM_DISABLED:<reason>
 Trade gates (only after an alert is emitted; they never suppress the alert), in order:
-  KILL_SWITCH -> LIVE_TRADING_OFF -> TRADE_DISABLED -> SIDE_NOT_TRADED -> INVALID_TRADE_AMOUNT
+  KILL_SWITCH -> LIVE_TRADING_OFF -> ALERTS_NOT_DELIVERED -> TRADE_DISABLED -> SIDE_NOT_TRADED -> INVALID_TRADE_AMOUNT
   -> MAX_USD_PER_ORDER -> MAX_OPEN_ORDERS_PER_COIN -> MAX_OPEN_ORDERS_TOTAL
   -> MIN_SECONDS_BETWEEN_ORDERS -> MAX_ORDERS_PER_SYMBOL_PER_DAY
 """
@@ -40,6 +40,7 @@ class AlertGate(StrEnum):
 class TradeGate(StrEnum):
     KILL_SWITCH = "KILL_SWITCH"
     LIVE_TRADING_OFF = "LIVE_TRADING_OFF"
+    ALERTS_NOT_DELIVERED = "ALERTS_NOT_DELIVERED"
     TRADE_DISABLED = "TRADE_DISABLED"
     SIDE_NOT_TRADED = "SIDE_NOT_TRADED"
     INVALID_TRADE_AMOUNT = "INVALID_TRADE_AMOUNT"
@@ -183,6 +184,8 @@ class TradeGateInput:
     switches: TradingSwitches
     activity: OrderActivity
     now: datetime
+    # The notifier kind when alerts do not reach Telegram and TRADING_MODE is not paper.
+    alerts_not_delivered: str | None = None
 
 
 def trade_gates(inp: TradeGateInput) -> list[GateResult]:
@@ -193,6 +196,7 @@ def trade_gates(inp: TradeGateInput) -> list[GateResult]:
     out = [
         _check(TradeGate.KILL_SWITCH, not sw.kill_switch, "kill switch is ON"),
         _check(TradeGate.LIVE_TRADING_OFF, sw.live_trading, "LIVE_TRADING is off"),
+        _delivery_gate(inp.alerts_not_delivered),
         _check(TradeGate.TRADE_DISABLED, inp.trade_enabled, "trade_enabled is off for the symbol"),
         _check(
             TradeGate.SIDE_NOT_TRADED,
@@ -249,6 +253,13 @@ def _activity_gates(inp: TradeGateInput) -> list[GateResult]:
             f"{today} orders today for {inp.symbol}, max {sw.max_orders_per_symbol_per_day}",
         ),
     ]
+
+
+def _delivery_gate(notifier: str | None) -> GateResult:
+    if notifier is None:
+        return _ok(TradeGate.ALERTS_NOT_DELIVERED)
+    detail = f"alerts go to the {notifier}, not Telegram, and TRADING_MODE is live"
+    return _block(TradeGate.ALERTS_NOT_DELIVERED, detail, notifier)
 
 
 def _check(gate: TradeGate, ok: bool, detail_if_blocked: str) -> GateResult:

@@ -13,14 +13,17 @@ import asyncio
 import logging
 from datetime import datetime
 
+from atp.core.errors import short_error
 from atp.db.base import utcnow
 from atp.db.session import unit_of_work
 from atp.monitor.blockers import log_still_active, observe, sync_blockers
 from atp.monitor.candle_cache import CandleCache
 from atp.monitor.cycle import CycleReport, run_cycle
-from atp.monitor.heartbeat import Beat, Heartbeat
+from atp.monitor.cycle_health import CycleHealth
+from atp.monitor.heartbeat import DEGRADED, Beat, Heartbeat
 from atp.monitor.leader import LeaderElector, LeaderLock, make_leader_lock
 from atp.monitor.switches import is_paused
+from atp.ops.leases import FencedOut
 from atp.runtime.context import AppContext
 from atp.runtime.runner import run_periodic
 
@@ -34,7 +37,9 @@ class MonitorWorker:
         self.context = context
         self.settings = context.settings
         self.instance_id = self.settings.monitor_instance_id
-        self.elector = LeaderElector(lock or make_leader_lock(self.settings), self.instance_id)
+        self.elector = LeaderElector(
+            lock or make_leader_lock(self.settings), self.instance_id, sessions=context.sessions
+        )
         self.heartbeat = Heartbeat(
             self.instance_id,
             self.settings.monitor_heartbeat_log_seconds,
@@ -47,6 +52,9 @@ class MonitorWorker:
         self.last_state: str | None = None
         # Candle windows kept between this leader's cycles (only changed rows are read).
         self.candle_cache = CandleCache()
+        self.cycle_health = CycleHealth(
+            self.settings.monitor_failed_cycles_blocker, self.settings.monitor_interval_seconds
+        )
 
     def tick(self) -> str:
         """One tick; returns the state this instance was in (running/paused/disabled/standby)."""
@@ -61,7 +69,11 @@ class MonitorWorker:
             with self.context.sessions() as session:
                 log_still_active(session)
         state, report, error = self._run_or_idle()
-        self._finish(state, report, error)
+        if state == STANDBY:  # fenced out during the cycle: the new leader owns the blockers
+            self._was_leader = False
+            self._write_beat(Beat(STANDBY, STANDBY, self.cycle, 0, None, 0))
+        else:
+            self._finish(state, report, error)
         self.last_state = state
         return state
 
@@ -72,27 +84,43 @@ class MonitorWorker:
             if is_paused(session):
                 return PAUSED, None, None
         try:
-            report = run_cycle(self.context.sessions, self.settings, cache=self.candle_cache)
+            report = run_cycle(
+                self.context.sessions,
+                self.settings,
+                cache=self.candle_cache,
+                fence=self.elector.fence,
+            )
+        except FencedOut as exc:  # another instance leads now: its effects, not ours
+            self.elector.fenced_out(exc)
+            self.candle_cache.clear()
+            return STANDBY, None, None
         except Exception as exc:  # the whole cycle failed (e.g. database down): record, retry
             log.exception("[MONITOR] cycle failed")
-            return RUNNING, None, f"{exc.__class__.__name__}: {exc}"
+            return RUNNING, None, short_error(exc)
         self.cycle += 1
         self.last_report, self.last_cycle_at = report, report.started_at
         return RUNNING, report, report.last_error
 
     def _finish(self, state: str, report: CycleReport | None, error: str | None) -> None:
         errors = (report.errors if report else 0) + (1 if report is None and error else 0)
+        now = utcnow()
+        # A cycle fails when it raised, or when not one of its symbols could be evaluated.
+        failed = report is None or (report.symbols > 0 and report.errors >= report.symbols)
+        self.cycle_health.record(attempted=state == RUNNING, failed=failed, error=error, now=now)
+        cycles_failing = self.cycle_health.problem(now)
+        details = self._details(report)
+        if state == RUNNING and self.cycle_health.failed:
+            details["failed_cycles"] = self.cycle_health.failed
         beat = Beat(
             role="leader",
-            state=state,
+            state=DEGRADED if cycles_failing else state,
             cycle=self.cycle,
             symbols=report.symbols if report else 0,
             last_cycle_ms=report.duration_ms if report else None,
             errors=errors,
             last_error=error,
-            details=self._details(report),
+            details=details,
         )
-        now = utcnow()
         try:
             with unit_of_work(self.context.sessions) as session:
                 observed = observe(
@@ -102,6 +130,7 @@ class MonitorWorker:
                     disabled=state == DISABLED,
                     alert_symbols=report.symbols if report else None,
                     stale_symbols=report.stale if report else None,
+                    cycles_failing=cycles_failing,
                 )
                 sync_blockers(session, observed=observed, now=now)
                 self.heartbeat.write(session, beat, now)

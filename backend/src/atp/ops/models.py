@@ -87,3 +87,14 @@ class ConfigChange(Base):
     field: Mapped[str] = mapped_column(String(64), nullable=False)
     old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
     new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class LeaderLease(Base):
+    """The fencing epoch of a single-instance role (see atp.ops.leases)."""
+
+    __tablename__ = "leader_leases"
+
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    epoch: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    holder: Mapped[str] = mapped_column(String(128), nullable=False)
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

@@ -21,8 +21,13 @@ from typing import Protocol
 
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from atp.db.base import utcnow
+from atp.db.session import unit_of_work
+from atp.ops.leases import Fence, FencedOut, take_lease
+from atp.runtime.runner import FailureLog
 from atp.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -60,6 +65,8 @@ class PostgresAdvisoryLock:
             },
         )
         self._conn: Connection | None = None
+        # A database outage makes every attempt fail: logged once, then "recovered after X s".
+        self._unreachable = FailureLog(f"{name} lock")
 
     def try_acquire(self) -> bool:
         try:
@@ -69,9 +76,10 @@ class PostgresAdvisoryLock:
                 text("SELECT pg_try_advisory_lock(:k)"), {"k": self.lock_id}
             ).scalar()
         except Exception as exc:
-            log.warning("[LEADER] cannot try %s: %s", self.description, exc)
+            self._unreachable.failed(exc)
             self._drop_connection()
             return False
+        self._unreachable.succeeded()
         return bool(got)
 
     def still_held(self) -> bool:
@@ -167,13 +175,37 @@ def make_instance_lock(settings: Settings, *, name: str, pg_lock_id: int) -> Lea
 
 
 class LeaderElector:
-    """Tracks whether this instance leads; logs every change of role once."""
+    """Tracks whether this instance leads; logs every change of role once.
 
-    def __init__(self, lock: LeaderLock, instance_id: str, *, role: str = "monitor") -> None:
+    With `sessions`, leading also means holding a fencing epoch (atp.ops.leases): right after the
+    lock is acquired the elector takes the lease for `lease_role` (default: `role`) in its own
+    committed transaction, and `fence` is what the leader checks inside its effects transactions.
+    Without `sessions` there is no epoch (`fence` is None) and nothing is fenced.
+    """
+
+    def __init__(
+        self,
+        lock: LeaderLock,
+        instance_id: str,
+        *,
+        role: str = "monitor",
+        sessions: sessionmaker[Session] | None = None,
+        lease_role: str | None = None,
+    ) -> None:
         self.lock = lock
         self.instance_id = instance_id
         self.role = role
+        self.lease_role = lease_role or role
+        self.sessions = sessions
         self.is_leader = False
+        self.epoch: int | None = None
+
+    @property
+    def fence(self) -> Fence | None:
+        """(lease role, epoch) while leading with an epoch; None otherwise."""
+        if not self.is_leader or self.epoch is None:
+            return None
+        return Fence(self.lease_role, self.epoch)
 
     def ensure(self) -> bool:
         """Called at the start of every tick: keep, lose or take leadership."""
@@ -186,20 +218,57 @@ class LeaderElector:
                 self.lock.description,
                 self.role,
             )
-            self.is_leader = False
-            self.lock.release()
-        if self.lock.try_acquire():
+            self._step_down()
+        if self.lock.try_acquire() and self._take_lease():
             self.is_leader = True
-            log.warning(
-                "[LEADER] instance=%s acquired the %s; this instance runs the %s",
+            log.info(
+                "[LEADER] instance=%s acquired the %s; this instance runs the %s (epoch %s)",
                 self.instance_id,
                 self.lock.description,
                 self.role,
+                self.epoch,
             )
         return self.is_leader
+
+    def _take_lease(self) -> bool:
+        """A new epoch before this leader reads anything; without one it must not lead."""
+        if self.sessions is None:
+            return True
+        try:
+            with unit_of_work(self.sessions) as session:
+                self.epoch = take_lease(session, self.lease_role, self.instance_id, utcnow())
+        except Exception as exc:
+            log.error(
+                "[LEADER] instance=%s got the %s but could not take the %s lease: %s",
+                self.instance_id,
+                self.lock.description,
+                self.lease_role,
+                exc,
+            )
+            self.epoch = None
+            self.lock.release()
+            return False
+        return True
+
+    def fenced_out(self, exc: FencedOut) -> None:
+        """A write found a newer epoch: another instance leads now. Step down (logged once)."""
+        if not self.is_leader:
+            return
+        log.error(
+            "[LEADER] instance=%s %s epoch %s fenced out (current epoch %s); steps down to standby",
+            self.instance_id,
+            self.role,
+            exc.epoch,
+            exc.current,
+        )
+        self._step_down()
+
+    def _step_down(self) -> None:
+        self.is_leader = False
+        self.epoch = None
+        self.lock.release()
 
     def release(self) -> None:
         if self.is_leader:
             log.info("[LEADER] instance=%s releasing the %s lock", self.instance_id, self.role)
-        self.is_leader = False
-        self.lock.release()
+        self._step_down()
