@@ -12,11 +12,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from atp.core.presets import PresetParams
 from atp.market.models import MarketCandle, MarketPrice
+from atp.monitor.cycle import CycleReport, run_cycle
+from atp.settings import Settings
 from atp.signals.models import StrategyPreset
 from atp.watchlist.models import WatchlistItem
 
@@ -117,6 +119,14 @@ def set_ticker(session: Session, symbol: str, price: str, *, at: datetime = NOW)
         session.add(row)
     row.last, row.exchange_ts, row.fetched_at = Decimal(price), at, at
     session.flush()
+
+
+def cycle_at(sessions: sessionmaker[Session], settings: Settings, at: datetime) -> CycleReport:
+    """A monitor cycle at `at` with every ticker re-fetched just then (same price, fresh)."""
+    with sessions.begin() as session:
+        for row in session.scalars(select(MarketPrice)):
+            row.exchange_ts = row.fetched_at = at
+    return run_cycle(sessions, settings, now=at)
 
 
 def seed_world(

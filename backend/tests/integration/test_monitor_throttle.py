@@ -10,13 +10,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from atp.alerts.models import TelegramMessage
 from atp.db.session import make_engine, make_session_factory
-from atp.monitor.cycle import run_cycle
 from atp.ops.config_trail import ChangeSource
 from atp.ops.models import ConfigChange
 from atp.settings import Settings
 from atp.signals.models import SignalThrottleState, WatchlistSignalState
 from atp.watchlist import service as watchlist
-from tests.integration.monitor_support import NOW, seed_world, set_ticker
+from tests.integration.monitor_support import NOW, cycle_at, seed_world, set_ticker
 
 
 def _reason(
@@ -49,19 +48,19 @@ def test_time_gate_then_price_gate_then_sent(
     sessions: sessionmaker[Session], settings: Settings
 ) -> None:
     seed_world(sessions, {"BTC_USDT": {"preset": "test:buy"}})  # preset cooldown 10 min, 1 %
-    run_cycle(sessions, settings, now=NOW)
+    cycle_at(sessions, settings, NOW)
     assert _reason(sessions) == ("QUEUED", None)
 
-    run_cycle(sessions, settings, now=NOW + timedelta(minutes=5))
+    cycle_at(sessions, settings, NOW + timedelta(minutes=5))
     assert _reason(sessions) == ("BLOCKED", "THROTTLED_TIME_GATE")
 
     later = timedelta(minutes=11)
     _price(sessions, "100.5", later)  # 0.5 % < 1 % from the last SENT price
-    run_cycle(sessions, settings, now=NOW + later)
+    cycle_at(sessions, settings, NOW + later)
     assert _reason(sessions) == ("BLOCKED", "THROTTLED_PRICE_GATE")
 
     _price(sessions, "101.2", later)  # 1.2 % from 100 (the sent price, not the blocked one)
-    run_cycle(sessions, settings, now=NOW + later + timedelta(seconds=30))
+    cycle_at(sessions, settings, NOW + later + timedelta(seconds=30))
     assert _reason(sessions) == ("QUEUED", None)
     assert _alerts(sessions) == 2
     with sessions() as s:
@@ -82,23 +81,23 @@ def test_symbol_cooldown_overrides_the_preset_and_is_honoured(
             "ETH_USDT": {"preset": "test:buy"},
         },
     )
-    run_cycle(sessions, settings, now=NOW)
+    cycle_at(sessions, settings, NOW)
     with sessions.begin() as s:
         set_ticker(s, "BTC_USDT", "110", at=NOW + timedelta(minutes=15))
         set_ticker(s, "ETH_USDT", "110", at=NOW + timedelta(minutes=15))
-    run_cycle(sessions, settings, now=NOW + timedelta(minutes=15))
+    cycle_at(sessions, settings, NOW + timedelta(minutes=15))
     assert _reason(sessions, "BTC_USDT") == ("BLOCKED", "THROTTLED_TIME_GATE")  # 15 < 30 min
     assert _reason(sessions, "ETH_USDT") == ("QUEUED", None)  # preset's 10 min elapsed
 
 
 def test_buy_and_sell_are_independent(sessions: sessionmaker[Session], settings: Settings) -> None:
     seed_world(sessions, {"BTC_USDT": {"preset": "test:buy"}})
-    run_cycle(sessions, settings, now=NOW)
+    cycle_at(sessions, settings, NOW)
     with sessions.begin() as s:
         watchlist.set_fields(
             s, symbol="BTC_USDT", values={"preset": "test:sell"}, source=ChangeSource.CLI
         )
-    run_cycle(sessions, settings, now=NOW + timedelta(minutes=1))
+    cycle_at(sessions, settings, NOW + timedelta(minutes=1))
     assert _reason(sessions) == ("QUEUED", None)
     with sessions() as s:
         sides = sorted(s.scalars(select(SignalThrottleState.side)))
@@ -109,12 +108,12 @@ def test_config_change_resets_only_that_symbols_baseline_and_is_recorded(
     sessions: sessionmaker[Session], settings: Settings
 ) -> None:
     seed_world(sessions, {"BTC_USDT": {"preset": "test:buy"}, "ETH_USDT": {"preset": "test:buy"}})
-    run_cycle(sessions, settings, now=NOW)
+    cycle_at(sessions, settings, NOW)
     with sessions.begin() as s:
         watchlist.set_fields(
             s, symbol="BTC_USDT", values={"min_price_change_pct": "2"}, source=ChangeSource.CLI
         )
-    report = run_cycle(sessions, settings, now=NOW + timedelta(minutes=2))
+    report = cycle_at(sessions, settings, NOW + timedelta(minutes=2))
     assert report.resets == 1
     assert _reason(sessions, "BTC_USDT") == ("QUEUED", None)  # baseline reset: first alert again
     assert _reason(sessions, "ETH_USDT") == ("BLOCKED", "THROTTLED_TIME_GATE")
@@ -131,7 +130,7 @@ def test_config_change_resets_only_that_symbols_baseline_and_is_recorded(
     ]
     assert trail[0].old_value["last_sent_price"] is not None
 
-    run_cycle(sessions, settings, now=NOW + timedelta(minutes=3))  # same config: no second reset
+    cycle_at(sessions, settings, NOW + timedelta(minutes=3))  # same config: no second reset
     assert _reason(sessions, "BTC_USDT") == ("BLOCKED", "THROTTLED_TIME_GATE")
 
 
@@ -139,11 +138,11 @@ def test_restart_changes_nothing(
     db_url: str, sessions: sessionmaker[Session], settings: Settings
 ) -> None:
     seed_world(sessions, {"BTC_USDT": {"preset": "test:buy"}})
-    run_cycle(sessions, settings, now=NOW)
+    cycle_at(sessions, settings, NOW)
     fresh_engine = make_engine(db_url)  # a new process: nothing in memory survives
     try:
         fresh_sessions = make_session_factory(fresh_engine)
-        run_cycle(fresh_sessions, settings, now=NOW + timedelta(minutes=1))
+        cycle_at(fresh_sessions, settings, NOW + timedelta(minutes=1))
         assert _reason(fresh_sessions) == ("BLOCKED", "THROTTLED_TIME_GATE")
         assert _alerts(fresh_sessions) == 1
     finally:
@@ -155,7 +154,7 @@ def test_throttled_cycles_write_one_blocked_row_per_reason(
 ) -> None:
     seed_world(sessions, {"BTC_USDT": {"preset": "test:buy"}})
     for minute in range(6):  # 1 sent + 5 throttled cycles
-        run_cycle(sessions, settings, now=NOW + timedelta(minutes=minute))
+        cycle_at(sessions, settings, NOW + timedelta(minutes=minute))
     with sessions() as s:
         blocked = s.scalars(
             select(TelegramMessage.reason_code).where(TelegramMessage.status == "BLOCKED")

@@ -256,3 +256,19 @@ def test_an_undelivered_alerts_intent_is_cancelled_once(
         assert cancel_intent_for_message(s, message_id + 999, "ALERT_FAILED") is False
     (status,) = _statuses(sessions).values()
     assert status == ("CANCELLED", "ALERT_EXPIRED")
+
+
+def test_intents_that_never_reached_the_exchange_do_not_count_as_orders(
+    sessions: sessionmaker[Session],
+) -> None:
+    from atp.monitor.activity import load_activity
+
+    with sessions.begin() as s:
+        s.add_all([_intent(1, 5, "EXPIRED"), _intent(2, 3, "CANCELLED"), _intent(3, 90, "FAILED")])
+    with sessions() as s:
+        activity = load_activity(s, NOW)
+    # Only the FAILED attempt (it went to the exchange) counts for spacing and the daily cap.
+    assert activity.last_order_at["BTC_USDT"] == NOW - timedelta(minutes=90)
+    assert activity.orders_today["BTC_USDT"] == 1  # NOW is 12:00 UTC: 90 min ago is today
+    )
+    assert activity.open_total == 0

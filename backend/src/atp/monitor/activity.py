@@ -3,7 +3,9 @@
 Until the orders issue lands a position model, an "open order" is an order intent whose status is
 not terminal, counted per base currency (BTC_USDT and BTC_USD share BTC), and every intent counts
 as an order for the spacing and per-day limits (an intent is an order attempt; a failing exchange
-must not turn into a retry storm).
+must not turn into a retry storm). An intent that ended before it was ever taken to the exchange
+(EXPIRED while pending, CANCELLED because its alert was never delivered) was no attempt and counts
+for nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from atp.orders.models import OrderIntent
 TERMINAL_INTENT_STATUSES = frozenset(
     {"BLOCKED", "FAILED", "REJECTED", "CANCELLED", "CANCELED", "CLOSED", "EXPIRED"}
 )
+# Set only from PENDING by atp.orders.intents: the intent never reached the exchange.
+NEVER_ATTEMPTED_STATUSES = frozenset({"CANCELLED", "EXPIRED"})
 
 
 def base_currency(symbol: str) -> str:
@@ -63,7 +67,9 @@ def load_activity(session: Session, now: datetime) -> OrderActivity:
             OrderIntent.symbol,
             func.max(OrderIntent.created_at),
             func.count().filter(OrderIntent.created_at >= midnight),
-        ).group_by(OrderIntent.symbol)
+        )
+        .where(OrderIntent.status.not_in(NEVER_ATTEMPTED_STATUSES))
+        .group_by(OrderIntent.symbol)
     )
     for symbol, last_at, today in recent:
         if last_at is not None:
