@@ -270,5 +270,4 @@ def test_intents_that_never_reached_the_exchange_do_not_count_as_orders(
     # Only the FAILED attempt (it went to the exchange) counts for spacing and the daily cap.
     assert activity.last_order_at["BTC_USDT"] == NOW - timedelta(minutes=90)
     assert activity.orders_today["BTC_USDT"] == 1  # NOW is 12:00 UTC: 90 min ago is today
-    )
     assert activity.open_total == 0
