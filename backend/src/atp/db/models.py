@@ -3,7 +3,14 @@
 from atp.alerts.models import TelegramMessage
 from atp.db.base import Base
 from atp.market.models import Instrument, MarketCandle, MarketDataStatus, MarketPrice
-from atp.ops.models import AuditRun, ConfigChange, GlobalBlocker, ServiceHeartbeat, TradingSetting
+from atp.ops.models import (
+    AuditRun,
+    ConfigChange,
+    GlobalBlocker,
+    LeaderLease,
+    ServiceHeartbeat,
+    TradingSetting,
+)
 from atp.orders.models import ExchangeOrder, OrderIntent
 from atp.signals.models import SignalThrottleState, StrategyPreset, WatchlistSignalState
 from atp.watchlist.models import WatchlistItem
@@ -15,6 +22,7 @@ __all__ = [
     "ExchangeOrder",
     "GlobalBlocker",
     "Instrument",
+    "LeaderLease",
     "MarketCandle",
     "MarketDataStatus",
     "MarketPrice",

@@ -1,4 +1,4 @@
-"""hardening: leader fencing epochs (and the other issue-9 schema changes)
+"""hardening: leader fencing epochs
 
 Revision ID: 0002
 Revises: 0001
