@@ -150,6 +150,7 @@ def test_a_monitor_whose_cycles_keep_failing_is_degraded_and_a_blocker(
 ) -> None:
     seed_world(sessions, {"BTC_USDT": {"preset": "test:none"}}, now=utcnow())
     caplog.set_level(logging.INFO, logger="atp.monitor")
+    caplog.set_level(logging.INFO, logger="atp.runtime.runner")
     worker = MonitorWorker(
         AppContext(settings=settings.model_copy(update={"monitor_instance_id": "failing"}))
     )
@@ -178,6 +179,9 @@ def test_a_monitor_whose_cycles_keep_failing_is_degraded_and_a_blocker(
         )
         assert beats[-1].levelno == logging.WARNING
         assert not any(" alive " in r.getMessage() for r in beats[1:])
+        # Three failed cycles, one traceback (not one per interval during an outage).
+        tracebacks = [r for r in caplog.records if r.exc_info and "MONITOR cycle" in r.getMessage()]
+        assert len(tracebacks) == 1
 
         _break_candles(sessions, False)
         assert worker.tick() == "running"
@@ -186,6 +190,7 @@ def test_a_monitor_whose_cycles_keep_failing_is_degraded_and_a_blocker(
             assert monitor_status(s, settings)["state"] == "running"
         last_beat = [r for r in caplog.records if r.getMessage().startswith("[HEARTBEAT]")][-1]
         assert last_beat.getMessage().startswith("[HEARTBEAT] SignalMonitorService alive cycle=1")
+        assert any("[MONITOR cycle] recovered" in r.getMessage() for r in caplog.records)
     finally:
         with sessions() as s:
             names = set(inspect(s.connection()).get_table_names())

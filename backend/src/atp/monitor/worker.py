@@ -25,7 +25,7 @@ from atp.monitor.leader import LeaderElector, LeaderLock, make_leader_lock
 from atp.monitor.switches import is_paused
 from atp.ops.leases import FencedOut
 from atp.runtime.context import AppContext
-from atp.runtime.runner import run_periodic
+from atp.runtime.runner import FailureLog, run_periodic
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,9 @@ class MonitorWorker:
         self.last_state: str | None = None
         # Candle windows kept between this leader's cycles (only changed rows are read).
         self.candle_cache = CandleCache()
+        # During an outage every tick fails: one traceback, rare reminders, one "recovered".
+        self._cycle_failures = FailureLog("MONITOR cycle")
+        self._beat_failures = FailureLog("MONITOR heartbeat")
         self.cycle_health = CycleHealth(
             self.settings.monitor_failed_cycles_blocker, self.settings.monitor_interval_seconds
         )
@@ -95,8 +98,9 @@ class MonitorWorker:
             self.candle_cache.clear()
             return STANDBY, None, None
         except Exception as exc:  # the whole cycle failed (e.g. database down): record, retry
-            log.exception("[MONITOR] cycle failed")
+            self._cycle_failures.failed(exc)  # a traceback once, not every interval
             return RUNNING, None, short_error(exc)
+        self._cycle_failures.succeeded()
         self.cycle += 1
         self.last_report, self.last_cycle_at = report, report.started_at
         return RUNNING, report, report.last_error
@@ -134,8 +138,10 @@ class MonitorWorker:
                 )
                 sync_blockers(session, observed=observed, now=now)
                 self.heartbeat.write(session, beat, now)
-        except Exception:
-            log.exception("[MONITOR] heartbeat / blocker update failed")
+        except Exception as exc:
+            self._beat_failures.failed(exc)
+        else:
+            self._beat_failures.succeeded()
         self.heartbeat.maybe_log(beat)
 
     def _details(self, report: CycleReport | None) -> dict[str, object]:
@@ -159,8 +165,10 @@ class MonitorWorker:
         try:
             with unit_of_work(self.context.sessions) as session:
                 self.heartbeat.write(session, beat, utcnow())
-        except Exception:
-            log.exception("[MONITOR] heartbeat write failed")
+        except Exception as exc:
+            self._beat_failures.failed(exc)
+        else:
+            self._beat_failures.succeeded()
         self.heartbeat.maybe_log(beat)
 
     def shutdown(self) -> None:
