@@ -6,17 +6,38 @@ Every variable is documented in `secrets/runtime.env.example` and `docs/configur
 from __future__ import annotations
 
 import os
+import re
 import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "atp"
+# This file is backend/src/atp/settings.py; in a source checkout parents[3] is the repository root.
+_CHECKOUT_ROOT = Path(__file__).resolve().parents[3]
+
+
+def _default_data_dir() -> Path:
+    """`<checkout>/data` when running from a source checkout (what `make run` uses), else XDG.
+
+    One default for every entry point: `make run`, `atp status` and `atp migrate` in the same
+    checkout must open the same embedded database, whatever the working directory.
+    """
+    if (_CHECKOUT_ROOT / "Makefile").is_file() and (
+        _CHECKOUT_ROOT / "backend" / "pyproject.toml"
+    ).is_file():
+        return _CHECKOUT_ROOT / "data"
+    return Path.home() / ".local" / "share" / "atp"
+
+
+DEFAULT_DATA_DIR = _default_data_dir()
 PRODUCTION_CRYPTOCOM_URL = "https://api.crypto.com/exchange/v1"
+# CLI errors area: what LOG_LEVEL and DATABASE_URL may be (checked at startup, exit 2).
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_SUPPORTED_DATABASE_URL = re.compile(r"^(sqlite|postgresql)(\+\w+)?://")
 
 
 def _default_instance_id() -> str:
@@ -91,6 +112,12 @@ class Settings(BaseSettings):
     replay_seed: int = Field(default=42, validation_alias="REPLAY_SEED")
     replay_speed: float = Field(default=1.0, gt=0, le=100_000, validation_alias="REPLAY_SPEED")
 
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _empty_data_dir_is_default(cls, value: object) -> object:
+        # `ATP_DATA_DIR=` (as in the example env file) means the default, not the working dir.
+        return DEFAULT_DATA_DIR if isinstance(value, str) and not value.strip() else value
+
     @field_validator("replay_csv_dir", mode="before")
     @classmethod
     def _empty_dir_is_none(cls, value: object) -> object:
@@ -144,8 +171,28 @@ class Settings(BaseSettings):
     sender_lock_id: int = Field(
         default=7_305_002, ge=1, lt=2**31, validation_alias="SENDER_LOCK_ID"
     )
+    # workers-survive-outages area: the market updater is single-instance like the monitor.
+    market_lock_id: int = Field(
+        default=7_305_003, ge=1, lt=2**31, validation_alias="MARKET_LOCK_ID"
+    )
     monitor_candle_limit: int = Field(
         default=250, ge=50, le=5000, validation_alias="MONITOR_CANDLE_LIMIT"
+    )
+    # monitor area (decision price): the oldest ticker the alert, throttle and SL/TP may use;
+    # both its fetch time and its exchange timestamp must be this recent (docs/monitor.md).
+    monitor_ticker_max_age_seconds: float = Field(
+        default=90.0, ge=5, le=900, validation_alias="MONITOR_TICKER_MAX_AGE_SECONDS"
+    )
+    # monitor area (loud failures): consecutive failed cycles that raise MONITOR_CYCLES_FAILING.
+    monitor_failed_cycles_blocker: int = Field(
+        default=3, ge=1, le=1000, validation_alias="MONITOR_FAILED_CYCLES_BLOCKER"
+    )
+    # monitor area (fencing / truthful intents): "paper" accepts order intents behind alerts
+    # that only reach the console; "live" creates intents only when alerts reach Telegram.
+    trading_mode: Literal["paper", "live"] = Field(default="paper", validation_alias="TRADING_MODE")
+    # A PENDING order intent older than this becomes EXPIRED (monitor leader, every tick).
+    order_intent_ttl_seconds: float = Field(
+        default=300.0, gt=0, le=86_400, validation_alias="ORDER_INTENT_TTL_SECONDS"
     )
 
     # --- Telegram (the older *_AWS names are accepted for compatibility) --------------------
@@ -203,6 +250,41 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8002, ge=1, le=65535, validation_alias="API_PORT")
     api_workers: int = Field(default=2, ge=1, le=16, validation_alias="API_WORKERS")
 
+    # --- REST API access (atp.api.security): who may change state, who may call cross-origin --
+    # Empty token = every POST/PUT/PATCH/DELETE is refused (503); reads stay open.
+    api_token: SecretStr = Field(
+        default=SecretStr(""), validation_alias="ATP_API_TOKEN", repr=False
+    )
+    # The dashboard's origin(s), comma-separated (e.g. http://localhost:3000); empty = no CORS.
+    dashboard_origin: str = Field(default="", validation_alias="DASHBOARD_ORIGIN")
+
+    @field_validator("api_token", mode="after")
+    @classmethod
+    def _check_api_token(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value().strip()
+        if token and (len(token) < 16 or not token.isascii() or not token.isprintable()):
+            raise ValueError(
+                "must be at least 16 printable ASCII characters "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return SecretStr(token)
+
+    @field_validator("dashboard_origin", mode="after")
+    @classmethod
+    def _check_dashboard_origin(cls, value: str) -> str:
+        origins = [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        for origin in origins:
+            scheme, sep, host = origin.partition("://")
+            if scheme not in ("http", "https") or not sep or not host or "/" in host:
+                raise ValueError(
+                    "must be scheme://host[:port] (no path, no '*'), e.g. http://localhost:3000"
+                )
+        return ",".join(dict.fromkeys(origins))
+
+    @property
+    def dashboard_origin_list(self) -> tuple[str, ...]:
+        return tuple(o for o in self.dashboard_origin.split(",") if o)
+
     @field_validator("monitor_instance_id", mode="after")
     @classmethod
     def _instance_id_or_default(cls, value: str) -> str:
@@ -227,6 +309,36 @@ class Settings(BaseSettings):
                 f"unknown IANA time zone {value!r} (e.g. UTC, Asia/Makassar)"
             ) from None
         return value
+
+    # --- CLI errors area: values that would otherwise fail later, with a traceback ----------
+    @field_validator("log_level", mode="after")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in _LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}")
+        return level
+
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _supported_database_url(cls, value: str) -> str:
+        # The value may hold a password: the message never repeats it.
+        if value and not _SUPPORTED_DATABASE_URL.match(value):
+            raise ValueError(
+                "must start with postgresql:// or sqlite:/// "
+                "(or be empty for the embedded SQLite file)"
+            )
+        return value
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _usable_data_dir(cls, value: Path) -> Path:
+        path = value.expanduser()
+        # The nearest existing ancestor must be a directory, or nothing can ever be created there.
+        existing = next((p for p in (path, *path.parents) if p.exists()), None)
+        if existing is not None and not existing.is_dir():
+            raise ValueError(f"{existing} is a file, not a directory")
+        return path
 
     @model_validator(mode="after")
     def _apply_legacy_telegram_names(self) -> Settings:

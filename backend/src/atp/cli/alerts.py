@@ -115,12 +115,9 @@ def telegram() -> None:
 def status_command(check: bool) -> None:
     """Print the gating result: enabled, or blocked with every reason."""
     app = get_context()
-    try:
-        with app.sessions() as session:
-            status = telegram_status(app.settings, session)
-    except Exception as exc:  # database unreachable: settings alone still answer
-        click.echo(f"note: operator switch not read ({exc.__class__.__name__})", err=True)
-        status = telegram_status(app.settings)
+    # A database that cannot be read is an error (exit 2/3 from the guard), never a quiet 0.
+    with app.sessions() as session:
+        status = telegram_status(app.settings, session)
     click.echo(f"telegram: {status.describe()}")
     if status.reason_code:
         click.echo(f"ledger reason: {status.reason_code}")

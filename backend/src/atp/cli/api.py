@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from atp.cli.common import get_context, guard_schema
+from atp.cli.common import fail, get_context, guard_schema
 
 
 class _GunicornApp:
@@ -38,9 +38,11 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
     app = get_context()
     guard_schema(app)
     settings = app.settings
+    host, port = host or settings.api_host, port or settings.api_port
+    _require_free_port(host, port)
     _GunicornApp.run(
         {
-            "bind": f"{host or settings.api_host}:{port or settings.api_port}",
+            "bind": f"{host}:{port}",
             "workers": workers or settings.api_workers,
             "worker_class": "uvicorn.workers.UvicornWorker",
             "timeout": 60,
@@ -50,6 +52,17 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
             "accesslog": "-",
         }
     )
+
+
+def _require_free_port(host: str, port: int) -> None:
+    """A taken port is one line and exit 1 (gunicorn would retry and log for seconds)."""
+    from atp.runtime.all_in_one import ApiPortUnavailableError, bind_api_socket
+
+    try:
+        bind_api_socket(host, port).close()
+    except ApiPortUnavailableError as exc:
+        reason = str(exc).partition(";")[0]  # drop `atp run`'s --no-api hint
+        fail(f"{reason}; set API_PORT or pass --port")
 
 
 commands: list[click.Command] = [api]

@@ -1,4 +1,4 @@
-"""Shared CLI plumbing: the app context, logging setup and the schema start guard."""
+"""Shared CLI plumbing: the app context, logging setup, one-line failures and the start guard."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from atp.db.revision import EXIT_SCHEMA_NOT_AT_HEAD, SchemaNotAtHeadError, require_head
+from atp.cli.guard import already_checked, check_database, one_line_errors
 from atp.runtime.context import AppContext
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,19 +42,12 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def guard_schema(app: AppContext) -> None:
-    """Long-running processes refuse to start on a database that is not at head (exit 3)."""
-    try:
-        require_head(app.engine)
-    except SchemaNotAtHeadError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_SCHEMA_NOT_AT_HEAD)
-    except Exception as exc:  # unreachable database: one line, no traceback, no crash loop spam
-        click.echo(f"error: cannot check the database schema: {_first_line(exc)}", err=True)
-        sys.exit(EXIT_SCHEMA_NOT_AT_HEAD)
+    """Refuse to start on a database that is missing, unreachable or not at head.
 
-
-def _first_line(exc: BaseException) -> str:
-    """The driver's own first line (SQLAlchemy appends SQL and a help link on more lines)."""
-    cause = getattr(exc, "orig", None) or exc
-    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
-    return f"{type(cause).__name__}: {lines[0] if lines else 'no details'}"
+    Every command already passed this check in the group's preflight (atp.cli.guard); this call
+    keeps process commands safe when invoked any other way. Exit 3 (schema) or 2 (unreachable).
+    """
+    if already_checked():
+        return
+    with one_line_errors():
+        check_database(app)

@@ -9,7 +9,8 @@ import click
 
 from atp.cli.common import fail, get_context, guard_schema
 from atp.market.errors import MarketDataError
-from atp.market.updater import MarketUpdater
+from atp.market.single import SingleInstanceUpdater
+from atp.market.updater import MarketUpdater, PassReport
 from atp.runtime.context import AppContext
 from atp.runtime.market_source import build_market_source
 from atp.runtime.runner import install_stop_signals, run_periodic
@@ -22,10 +23,13 @@ async def _run(app: AppContext, *, once: bool) -> int:
         source = build_market_source(app.settings)
     except MarketDataError as exc:
         fail(f"market source not usable: {exc}")
-    updater = MarketUpdater(source, app.sessions, app.settings)
+    updater = SingleInstanceUpdater.build(MarketUpdater(source, app.sessions, app.settings))
     try:
         if once:
-            report = await updater.run_pass()
+            report = await updater.tick()
+            if not isinstance(report, PassReport):
+                click.echo("another instance runs the market updater; nothing done")
+                return 0
             click.echo(report.summary())
             return 1 if report.symbols and report.ok == 0 else 0
         stop = asyncio.Event()
@@ -37,13 +41,14 @@ async def _run(app: AppContext, *, once: bool) -> int:
             app.settings.market_timeframes,
         )
         await run_periodic(
-            updater.run_pass,
+            updater.tick,
             interval=app.settings.market_interval_seconds,
             stop=stop,
             name="market",
         )
         return 0
     finally:
+        await updater.release()
         await source.aclose()
 
 

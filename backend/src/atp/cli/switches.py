@@ -25,7 +25,8 @@ def list_cmd() -> None:
         click.echo(f"{row.key:<31} {row.value:<8} ({origin}) {row.meaning}")
 
 
-@settings_group.command("set")
+# `-5` is a value to refuse with a reason ("must be > 0"), not an unknown option.
+@settings_group.command("set", context_settings={"ignore_unknown_options": True})
 @click.argument("key")
 @click.argument("value")
 def set_cmd(key: str, value: str) -> None:

@@ -32,24 +32,40 @@ def _flag(raw: str) -> str:
     return "true" if value else "false"
 
 
-def _count(raw: str) -> str:
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise SettingError(f"expected a whole number, got {raw!r}") from None
-    if value < 0:
-        raise SettingError(f"must not be negative, got {raw!r}")
-    return str(value)
+def _count_up_to(limit: int) -> Callable[[str], str]:
+    """A whole number in 0..limit; the upper bound refuses typos such as an extra zero or two."""
+
+    def parse(raw: str) -> str:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise SettingError(f"expected a whole number, got {raw!r}") from None
+        if value < 0:
+            raise SettingError(f"must not be negative, got {raw!r}")
+        if value > limit:
+            raise SettingError(f"must be at most {limit} (sanity bound), got {raw!r}")
+        return str(value)
+
+    return parse
 
 
-def _usd(raw: str) -> str:
-    try:
-        value = Decimal(raw.strip())
-    except InvalidOperation:
-        raise SettingError(f"expected an amount in USD, got {raw!r}") from None
-    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
-        raise SettingError(f"expected a positive amount with at most 2 decimals, got {raw!r}")
-    return format(value, "f")
+def _usd_up_to(limit: int) -> Callable[[str], str]:
+    """A USD amount in (0, limit] with at most 2 decimals."""
+
+    def parse(raw: str) -> str:
+        try:
+            value = Decimal(raw.strip())
+        except InvalidOperation:
+            raise SettingError(f"expected an amount in USD, got {raw!r}") from None
+        if not value.is_finite() or value <= 0:
+            raise SettingError(f"must be > 0 (a positive amount in USD), got {raw!r}")
+        if value > limit:
+            raise SettingError(f"must be at most {limit} USD (sanity bound), got {raw!r}")
+        if value != value.quantize(Decimal("0.01")):
+            raise SettingError(f"expected an amount with at most 2 decimals, got {raw!r}")
+        return format(value, "f")
+
+    return parse
 
 
 @dataclass(frozen=True)
@@ -73,11 +89,25 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec(
             "TELEGRAM_ALERTS_ENABLED", _flag, "true", "operator switch for Telegram alerts"
         ),
-        SettingSpec("MAX_USD_PER_ORDER", _usd, "100", "largest order in USD (larger is refused)"),
-        SettingSpec("MAX_OPEN_ORDERS_PER_COIN", _count, "3", "open positions per base coin"),
-        SettingSpec("MAX_OPEN_ORDERS_TOTAL", _count, "10", "open positions in total"),
-        SettingSpec("MIN_SECONDS_BETWEEN_ORDERS", _count, "600", "spacing of orders per symbol"),
-        SettingSpec("MAX_ORDERS_PER_SYMBOL_PER_DAY", _count, "2", "orders per symbol per UTC day"),
+        SettingSpec(
+            "MAX_USD_PER_ORDER",
+            _usd_up_to(100_000),
+            "100",
+            "largest order in USD (larger is refused)",
+        ),
+        SettingSpec(
+            "MAX_OPEN_ORDERS_PER_COIN", _count_up_to(50), "3", "open positions per base coin"
+        ),
+        SettingSpec("MAX_OPEN_ORDERS_TOTAL", _count_up_to(500), "10", "open positions in total"),
+        SettingSpec(
+            "MIN_SECONDS_BETWEEN_ORDERS",
+            _count_up_to(7 * 86_400),
+            "600",
+            "spacing of orders per symbol",
+        ),
+        SettingSpec(
+            "MAX_ORDERS_PER_SYMBOL_PER_DAY", _count_up_to(100), "2", "orders per symbol per UTC day"
+        ),
     )
 }
 
