@@ -124,28 +124,16 @@ def apply_config_hash(
             _update_as_read(session, row, config_hash=current_hash, updated_at=now)
             updated.append(replace(row, config_hash=current_hash))
             continue
-        _update_as_read(
-            session,
-            row,
-            last_sent_at=None,
-            last_sent_price=None,
-            previous_sent_price=row.last_sent_price,
-            config_hash=current_hash,
-            reset_at=now,
-            reset_reason=CONFIG_RESET_REASON,
-            updated_at=now,
-        )
+        reset: dict[str, Any] = {
+            "last_sent_at": None,
+            "last_sent_price": None,
+            "previous_sent_price": row.last_sent_price,
+            "config_hash": current_hash,
+            "reset_at": now,
+        }
+        _update_as_read(session, row, **reset, reset_reason=CONFIG_RESET_REASON, updated_at=now)
         _record_reset(session, row, current_hash)
-        updated.append(
-            replace(
-                row,
-                last_sent_at=None,
-                last_sent_price=None,
-                previous_sent_price=row.last_sent_price,
-                config_hash=current_hash,
-                reset_at=now,
-            )
-        )
+        updated.append(replace(row, **reset))
     session.flush()
     return updated
 
