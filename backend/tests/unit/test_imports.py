@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+import pytest
+
 import atp
 
 
@@ -35,3 +37,26 @@ def test_migration_scripts_are_shipped_in_the_package() -> None:
     versions = files("atp") / "migrations" / "versions"
     assert any(p.name.endswith(".py") for p in versions.iterdir())
     assert (files("atp") / "migrations" / "env.py").is_file()
+
+
+def test_postgres_engines_time_out_instead_of_hanging() -> None:
+    """A silently dropping network must fail the connect in seconds, not hang a worker."""
+    from sqlalchemy import event
+
+    from atp.db.session import make_engine
+
+    engine = make_engine("postgresql://postgres@127.0.0.1:1/x", connect_args={"sslmode": "disable"})
+    seen: dict[str, object] = {}
+
+    def capture(_dialect: object, _record: object, _cargs: object, cparams: dict) -> None:
+        seen.update(cparams)
+        raise ConnectionAbortedError("captured")
+
+    event.listen(engine, "do_connect", capture)
+    try:
+        with pytest.raises(Exception, match="captured"):
+            engine.connect()
+    finally:
+        engine.dispose()
+    assert seen["connect_timeout"] == 10 and seen["keepalives"] == 1
+    assert seen["sslmode"] == "disable"  # the caller's own arguments are kept

@@ -9,6 +9,14 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+PG_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with sane defaults for the dialect."""
@@ -19,6 +27,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     options: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
     options.update(kwargs)
+    # A server that silently drops packets must fail the connect (and a dead peer the session)
+    # within seconds, so workers log, back off and retry instead of hanging for minutes.
+    options["connect_args"] = {**PG_CONNECT_ARGS, **options.get("connect_args", {})}
     return create_engine(url, **options)
 
 
