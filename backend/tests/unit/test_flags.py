@@ -27,8 +27,9 @@ def test_unknown_words_are_not_guessed(word: str) -> None:
 
 
 def test_trading_switch_takes_the_safe_side_on_unknown_words() -> None:
-    # KILL_SWITCH semantics: missing -> off, unreadable -> ON (and reported unreadable).
+    # KILL_SWITCH semantics: missing -> off; unreadable or emptied -> ON (reported unreadable).
     assert _flag(None, missing=False, unreadable=True) == (False, True)
     assert _flag("disabled", missing=False, unreadable=True) == (False, True)
     assert _flag("maybe", missing=False, unreadable=True) == (True, False)
-    assert _flag("", missing=False, unreadable=True) == (False, True)
+    assert _flag("", missing=False, unreadable=True) == (True, False)
+    assert _flag("   ", missing=False, unreadable=True) == (True, False)
