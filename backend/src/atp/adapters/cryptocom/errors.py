@@ -7,14 +7,7 @@ Reads treat RECONCILE like BACKOFF; writes (the private client) must reconcile.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
-
-class RetryClass(StrEnum):
-    NO = "no"
-    BACKOFF = "backoff"
-    RECONCILE = "reconcile"
-    ONCE = "once"
+from atp.core.retry import RetryClass as RetryClass  # re-exported for the market data callers
 
 
 RATE_LIMIT_CODE = 42901
