@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from atp.core.retry import RetryClass as RetryClass  # re-exported for the market data callers
 
-
 RATE_LIMIT_CODE = 42901
 INTERNAL_ERROR_CODE = 50001
 
