@@ -73,6 +73,21 @@ class ProtectionContent:
     reason_code: str | None = None
 
 
+@dataclass(frozen=True)
+class PositionClosedContent:
+    """A position closed by a fill, with the P&L of its round trip (quote currency, net of fees)."""
+
+    symbol: str
+    direction: str  # LONG / SHORT: what the position was
+    quantity: Decimal  # closed quantity
+    entry_price: Decimal  # average entry
+    exit_price: Decimal  # price of the closing fill
+    realised_pnl: Decimal
+    fees: Decimal
+    closing_order_id: str
+    closed_at: datetime
+
+
 STORAGE_SCALE = 18  # decimals of atp.db.columns.PRICE / AMOUNT
 
 
@@ -175,6 +190,22 @@ def format_protection_failed(protection: ProtectionContent, display_timezone: st
             f"Entry: <code>{escape(protection.entry_order_id)}</code>",
             "The guardian keeps retrying; check the exchange now.",
             f"🕒 {format_times(protection.at, display_timezone)}",
+        ]
+    )
+
+
+def format_position_closed(closed: PositionClosedContent, display_timezone: str) -> str:
+    sign = "+" if closed.realised_pnl > 0 else ""
+    icon = "✅" if closed.realised_pnl > 0 else "🔻" if closed.realised_pnl < 0 else "⚪"
+    return "\n".join(
+        [
+            f"{icon} <b>POSITION CLOSED {escape(closed.symbol)}</b>",
+            f"{escape(closed.direction.upper())} {format_price(closed.quantity)}: "
+            f"entry ${format_price(closed.entry_price)} → exit ${format_price(closed.exit_price)}",
+            f"Realised P&amp;L: {sign}{format_usd(closed.realised_pnl)} "
+            f"(after {format_usd(closed.fees)} fees)",
+            f"Closing order: <code>{escape(closed.closing_order_id)}</code>",
+            f"🕒 {format_times(closed.closed_at, display_timezone)}",
         ]
     )
 

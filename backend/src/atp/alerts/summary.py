@@ -1,5 +1,9 @@
 """The daily summary: composed from the message ledger and the order tables, sent once a day.
 
+Orders and P&L: the exchange order mirror gives orders placed and filled; realised P&L comes from
+the fill ledger (atp.orders.positions: average cost, net of fees) when it has trades in the
+period, else from filled SL/TP exits against their entries (an estimate before fees).
+
 "Once" is enforced by the idempotency key `daily-summary:<local date>`: however many senders
 run, and however often they check, one row per day can exist. A summary never covers time
 before the platform existed: a fresh install reports from its first record, or not at all.
@@ -22,6 +26,7 @@ from atp.alerts.outbox import MessageKind, MessageStatus, chat_for, enqueue_aler
 from atp.alerts.text import escape
 from atp.ops.models import ConfigChange, ServiceHeartbeat
 from atp.orders.models import ExchangeOrder, OrderIntent
+from atp.orders.positions import fill_totals
 from atp.settings import Settings
 from atp.signals.models import StrategyPreset
 
@@ -39,6 +44,12 @@ class DailySummary:
     entry_fills: int = 0
     closed_trades: int = 0
     realized_pnl: Decimal = Decimal(0)
+    orders_placed: int = 0  # exchange orders of every role created in the period
+    orders_filled: int = 0
+    trades: int = 0  # fills in the ledger
+    pnl_after_fees: bool = False  # True: realized_pnl is the ledger's, closed_trades = positions
+    fees_paid: Decimal = Decimal(0)
+    unvalued_fees: int = 0  # fees in a currency the ledger could not value (e.g. CRO)
 
 
 def display_zone(settings: Settings) -> ZoneInfo:
@@ -98,7 +109,12 @@ def compose_summary(session: Session, start: datetime, end: datetime) -> DailySu
         .where(OrderIntent.created_at >= start, OrderIntent.created_at < end)
         .group_by(OrderIntent.status),
     )
-    closed, pnl = _realized_pnl(session, start, end)
+    ledger = fill_totals(session, start, end)
+    if ledger.fills:
+        closed, pnl = ledger.closed_positions, ledger.realised_pnl
+    else:
+        closed, pnl = _realized_pnl(session, start, end)
+    placed, filled = _orders_placed_and_filled(session, start, end)
     return DailySummary(
         period_start=start,
         period_end=end,
@@ -108,6 +124,12 @@ def compose_summary(session: Session, start: datetime, end: datetime) -> DailySu
         entry_fills=_entry_fills(session, start, end),
         closed_trades=closed,
         realized_pnl=pnl,
+        orders_placed=placed,
+        orders_filled=filled,
+        trades=ledger.fills,
+        pnl_after_fees=bool(ledger.fills),
+        fees_paid=ledger.fees_quote,
+        unvalued_fees=ledger.unvalued_fees,
     )
 
 
@@ -132,6 +154,20 @@ def _entry_fills(session: Session, start: datetime, end: datetime) -> int:
         )
     )
     return count or 0
+
+
+def _orders_placed_and_filled(session: Session, start: datetime, end: datetime) -> tuple[int, int]:
+    placed_at = func.coalesce(ExchangeOrder.exchange_create_time, ExchangeOrder.created_at)
+    filled_at = _fill_time()
+    placed, filled = session.execute(
+        select(
+            func.count().filter(placed_at >= start, placed_at < end),
+            func.count().filter(
+                ExchangeOrder.status == FILLED, filled_at >= start, filled_at < end
+            ),
+        ).select_from(ExchangeOrder)
+    ).one()
+    return int(placed or 0), int(filled or 0)
 
 
 def _realized_pnl(session: Session, start: datetime, end: datetime) -> tuple[int, Decimal]:
@@ -185,12 +221,26 @@ def format_summary(summary: DailySummary, display_timezone: str) -> str:
     lines.append(
         f"Orders: {sum(intents.values())} intents ({intent_text}) · {summary.entry_fills} fills"
     )
-    pnl = format_usd(summary.realized_pnl)
-    sign = "+" if summary.realized_pnl > 0 else ""
-    lines.append(
-        f"Realized P&amp;L: {sign}{pnl} ({summary.closed_trades} closed trades, before fees)"
-    )
+    if summary.orders_placed or summary.orders_filled or summary.trades:
+        lines.append(
+            f"Exchange: {summary.orders_placed} orders placed · {summary.orders_filled} filled"
+            f" · {summary.trades} trades"
+        )
+    lines.append(_pnl_line(summary))
     return "\n".join(lines)
+
+
+def _pnl_line(summary: DailySummary) -> str:
+    sign = "+" if summary.realized_pnl > 0 else ""
+    text = f"Realized P&amp;L: {sign}{format_usd(summary.realized_pnl)}"
+    if not summary.pnl_after_fees:
+        return f"{text} ({summary.closed_trades} closed trades, before fees)"
+    text += (
+        f" ({summary.closed_trades} closed positions, after {format_usd(summary.fees_paid)} fees"
+    )
+    if summary.unvalued_fees:
+        text += f"; {summary.unvalued_fees} fees in other currencies not included"
+    return text + ")"
 
 
 def maybe_enqueue_daily_summary(session: Session, settings: Settings, now: datetime) -> bool:
@@ -215,6 +265,10 @@ def maybe_enqueue_daily_summary(session: Session, settings: Settings, now: datet
         text=format_summary(summary, settings.display_timezone),
         chat_id=chat_for(MessageKind.DAILY_SUMMARY, settings),
         correlation_id=key,
-        context={"alerts": summary.alerts_by_status, "blocked": summary.blocked_by_reason},
+        context={
+            "alerts": summary.alerts_by_status,
+            "blocked": summary.blocked_by_reason,
+            "realized_pnl": str(summary.realized_pnl),
+        },
     )
     return True

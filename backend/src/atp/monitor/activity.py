@@ -1,11 +1,15 @@
-"""Order activity the trade limits need, read from `order_intents` in a few grouped queries.
+"""Order activity the trade limits need, read from intents, fills and positions in grouped queries.
 
-Until the orders issue lands a position model, an "open order" is an order intent whose status is
-not terminal, counted per base currency (BTC_USDT and BTC_USD share BTC), and every intent counts
-as an order for the spacing and per-day limits (an intent is an order attempt; a failing exchange
-must not turn into a retry storm). An intent that ended before it was ever taken to the exchange
-(EXPIRED while pending, CANCELLED because its alert was never delivered) was no attempt and counts
-for nothing.
+Open orders, per base currency (BTC_USDT and BTC_USD share BTC), are what holds or may soon hold
+a position: every open position (atp.orders.positions: not closed) plus every working entry, an
+intent that is not terminal and has no fill recorded yet (PENDING, SUBMITTING, SUBMITTED: the
+time between the alert and the fill). Once its fill is recorded the intent is counted through its
+position instead, so nothing is counted twice and nothing slips between the two.
+
+Every intent counts as an order for the spacing and per-day limits (an intent is an order
+attempt; a failing exchange must not turn into a retry storm). An intent that ended before it was
+ever taken to the exchange (EXPIRED while pending, CANCELLED because its alert was never
+delivered) was no attempt and counts for nothing.
 """
 
 from __future__ import annotations
@@ -13,13 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from atp.orders.models import OrderIntent
+from atp.orders.models import FillRecord, OrderIntent, Position
 
 TERMINAL_INTENT_STATUSES = frozenset(
-    {"BLOCKED", "FAILED", "REJECTED", "CANCELLED", "CANCELED", "CLOSED", "EXPIRED"}
+    {"BLOCKED", "FAILED", "REJECTED", "CANCELLED", "CANCELED", "CLOSED", "EXPIRED", "FLATTENED"}
 )
 # Set only from PENDING by atp.orders.intents: the intent never reached the exchange.
 NEVER_ATTEMPTED_STATUSES = frozenset({"CANCELLED", "EXPIRED"})
@@ -52,12 +56,7 @@ class OrderActivity:
 
 def load_activity(session: Session, now: datetime) -> OrderActivity:
     activity = OrderActivity()
-    open_rows = session.execute(
-        select(OrderIntent.symbol, func.count())
-        .where(OrderIntent.status.not_in(TERMINAL_INTENT_STATUSES))
-        .group_by(OrderIntent.symbol)
-    )
-    for symbol, count in open_rows:
+    for symbol, count in [*_working_entries(session), *_open_positions(session)]:
         coin = base_currency(symbol)
         activity.open_by_coin[coin] = activity.open_by_coin.get(coin, 0) + int(count)
         activity.open_total += int(count)
@@ -76,6 +75,23 @@ def load_activity(session: Session, now: datetime) -> OrderActivity:
             activity.last_order_at[symbol] = _aware(last_at)
         activity.orders_today[symbol] = int(today or 0)
     return activity
+
+
+def _working_entries(session: Session) -> list[tuple[str, int]]:
+    has_fill = exists().where(
+        or_(FillRecord.intent_id == OrderIntent.id, FillRecord.client_oid == OrderIntent.client_oid)
+    )
+    rows = session.execute(
+        select(OrderIntent.symbol, func.count())
+        .where(OrderIntent.status.not_in(TERMINAL_INTENT_STATUSES), ~has_fill)
+        .group_by(OrderIntent.symbol)
+    )
+    return [(symbol, int(count)) for symbol, count in rows]
+
+
+def _open_positions(session: Session) -> list[tuple[str, int]]:
+    rows = session.scalars(select(Position.symbol).where(Position.protection_status != "closed"))
+    return [(symbol, 1) for symbol in rows]
 
 
 def _aware(value: datetime | str) -> datetime:
