@@ -8,4 +8,9 @@ Layers (each usable on its own, so the private/signed client can reuse the lower
 - `transport`  httpx transport: bounded concurrency, rate limiting, retries with backoff
 - `public`     `public/get-instruments`, `public/get-tickers`, `public/get-candlestick`
 - `market_data` the `atp.market.ports.MarketData` implementation on top of `public`
+- `signing`    the §4 HMAC signature (`sign`)
+- `wire`       checks on private params before signing (decimals as strings, order shapes)
+- `private`    the signed private client (`CryptoComPrivateClient`), POSTs through `transport`
+- `order_rows` private rows (orders, trades, balances) into the broker port types
+- `broker`     the `atp.orders.ports.Broker` implementation on top of `private` and `public`
 """

@@ -69,8 +69,14 @@ def require(row: dict[str, Any], name: str) -> Any:
     return row[name]
 
 
-def parse_response(method: str, http_status: int, content: bytes) -> Any:
-    """Return `result` of a successful envelope, or raise the matching ExchangeError."""
+def parse_response(
+    method: str, http_status: int, content: bytes, *, result_required: bool = True
+) -> Any:
+    """Return `result` of a successful envelope, or raise the matching ExchangeError.
+
+    `result_required=False` is for calls documented to answer code 0 without a result
+    (`private/advanced/cancel-oco`); they return None then. An empty body is still an error.
+    """
     body = _decode(method, http_status, content)
     code = _read_code(method, http_status, body)
     if code != 0:
@@ -84,6 +90,8 @@ def parse_response(method: str, http_status: int, content: bytes) -> Any:
     if not 200 <= http_status < 300:
         raise _status_error(method, http_status, "code 0 with a non-2xx status")
     if "result" not in body:
+        if not result_required:
+            return None
         raise ExchangeMalformedError(method=method, reason="MALFORMED", detail="no result")
     return body["result"]
 

@@ -88,11 +88,29 @@ class TokenBucket:
             self._stamp = now
 
 
+# Private buckets in strict mode run at this share of the documented rate, so network jitter
+# cannot squeeze `count + 1` requests into one server-side window.
+PRIVATE_RATE_SAFETY = 0.9
+
+
+def strict_bucket_shape(limit: RateLimit, safety: float = PRIVATE_RATE_SAFETY) -> tuple[float, int]:
+    """(rate, capacity) such that no window of `per_seconds` ever holds more than `count` grants.
+
+    A bucket of capacity c and rate r grants at most c + ceil(r * W) - 1 requests in any
+    half-open window of length W; capacity 1 and r * W = safety * count (< count) keeps that
+    <= count while spacing requests evenly (1.11 s apart for the 1/s history endpoints).
+    """
+    return safety * limit.rate_per_second, 1
+
+
 class MethodRateLimiter:
     """One bucket per method, created on first use from the documented limits.
 
     `max_burst` caps each bucket's capacity below the documented count: the exchange's window
     semantics are not documented, so a full-second burst could still earn a 429.
+    `strict_private=True` (the signed client) shapes every `private/*` bucket with
+    `strict_bucket_shape`, so normal operation never meets 42901 whatever window the exchange
+    uses; public buckets are unchanged.
     """
 
     def __init__(
@@ -100,10 +118,12 @@ class MethodRateLimiter:
         *,
         overrides: Mapping[str, RateLimit] | None = None,
         max_burst: int | None = 10,
+        strict_private: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._overrides = dict(overrides or {})
         self._max_burst = max_burst
+        self._strict_private = strict_private
         self._clock = clock
         self._buckets: dict[str, TokenBucket] = {}
 
@@ -114,8 +134,13 @@ class MethodRateLimiter:
         bucket = self._buckets.get(method)
         if bucket is None:
             limit = self.limit_for(method)
-            capacity = limit.count if self._max_burst is None else min(limit.count, self._max_burst)
-            bucket = TokenBucket(limit.rate_per_second, max(1, capacity), self._clock)
+            if self._strict_private and method.startswith("private/"):
+                rate, capacity = strict_bucket_shape(limit)
+            elif self._max_burst is None:
+                rate, capacity = limit.rate_per_second, limit.count
+            else:
+                rate, capacity = limit.rate_per_second, min(limit.count, self._max_burst)
+            bucket = TokenBucket(rate, max(1, capacity), self._clock)
             self._buckets[method] = bucket
         return bucket
 

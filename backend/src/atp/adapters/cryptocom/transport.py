@@ -103,18 +103,37 @@ class CryptoComTransport:
 
         return await self.call(method, send, should_retry=retry_reads)
 
+    async def post_private(
+        self,
+        method: str,
+        build_body: Callable[[], bytes],
+        *,
+        should_retry: Callable[[ExchangeError], bool],
+        result_required: bool = True,
+    ) -> Any:
+        """POST a signed private method; `build_body` runs per attempt (fresh nonce and sig)."""
+        headers = {"Content-Type": "application/json"}
+
+        async def send(client: httpx.AsyncClient) -> httpx.Response:
+            return await client.post(self.url(method), content=build_body(), headers=headers)
+
+        return await self.call(
+            method, send, should_retry=should_retry, result_required=result_required
+        )
+
     async def call(
         self,
         method: str,
         send: SendRequest,
         *,
         should_retry: Callable[[ExchangeError], bool] = retry_reads,
+        result_required: bool = True,
     ) -> Any:
         """Send with rate limiting and retries; `send` is re-invoked per attempt (fresh nonce)."""
         attempt = 0
         while True:
             try:
-                return await self._attempt(method, send)
+                return await self._attempt(method, send, result_required)
             except ExchangeError as error:
                 attempt += 1
                 if attempt >= self.retry.attempts or not should_retry(error):
@@ -128,7 +147,7 @@ class CryptoComTransport:
                 log.debug("retrying %s in %.3fs after %s", method, delay, error)
                 await asyncio.sleep(delay)
 
-    async def _attempt(self, method: str, send: SendRequest) -> Any:
+    async def _attempt(self, method: str, send: SendRequest, result_required: bool) -> Any:
         async with self._semaphore:
             await self.limiter.acquire(method)
             self.stats.requests[method] += 1
@@ -138,7 +157,9 @@ class CryptoComTransport:
                 raise _transport_error(method, "TIMEOUT", exc) from None
             except httpx.TransportError as exc:
                 raise _transport_error(method, "CONNECTION", exc) from None
-        return parse_response(method, response.status_code, response.content)
+        return parse_response(
+            method, response.status_code, response.content, result_required=result_required
+        )
 
 
 def _transport_error(method: str, reason: str, exc: Exception) -> ExchangeTimeoutError:
