@@ -5,8 +5,9 @@ real envelope (`{"id","method","code","message"?,"result"?}`), enforces per-meth
 buckets (HTTP 429 / code 42901, spec §11 and F-26) and lets tests inject faults.
 
 Built to grow: methods live in a registry (`register(name, verb, handler, limit)`). The public
-market-data methods are registered by `fake_exchange_public.install_public_methods`; the orders
-work adds signed private methods the same way (POST, JSON body in `FakeRequest.body`).
+market-data methods are registered by `fake_exchange_public.install_public_methods`; the signed
+private methods (POST, JSON body in `FakeRequest.body`) by `fake_exchange_private`, whose
+account, prices and orders tests drive through `fake.private`.
 
 Usage:
     with FakeExchange(symbols=["BTC_USDT"]) as fake:
@@ -36,17 +37,21 @@ FAULT_KINDS = {
     "incomplete",  # HTTP 200, valid envelope, first data row lacks `drop_field`
     "slow",  # sleep `delay_s`, then answer normally
     "error_code",  # HTTP `status`, code `code` (e.g. 9010001 maintenance)
+    "after_accept",  # run the handler (the write lands), then answer `code` (40801) / `status` (408)
 }
 
 
 class FakeApiError(Exception):
     """Raised by handlers: becomes an error envelope with this code and HTTP status."""
 
-    def __init__(self, code: int, http_status: int = 400, message: str = "") -> None:
+    def __init__(
+        self, code: int, http_status: int = 400, message: str = "", result: Any = None
+    ) -> None:
         super().__init__(f"{code} {message}")
         self.code = code
         self.http_status = http_status
         self.message = message or CODE_MESSAGES.get(code, "ERROR")
+        self.result = result  # spec P-3 / F-25: some rejections carry an order-like result
 
 
 CODE_MESSAGES = {
@@ -55,6 +60,7 @@ CODE_MESSAGES = {
     40002: "METHOD_NOT_FOUND",
     40003: "INVALID_REQUEST",
     40004: "MISSING_OR_INVALID_ARGUMENT",
+    40801: "REQUEST_TIMEOUT",
     42901: "TOO_MANY_REQUESTS",
     50001: "ERR_INTERNAL",
     9010001: "SYSTEM_MAINTENANCE",
@@ -105,7 +111,14 @@ class Fault:
             return False
         if self.method is not None and self.method != request.method:
             return False
-        return self.symbol is None or request.query.get("instrument_name") == self.symbol
+        return self.symbol is None or _instrument_of(request) == self.symbol
+
+
+def _instrument_of(request: FakeRequest) -> str | None:
+    params = (request.body or {}).get("params")
+    if isinstance(params, dict) and "instrument_name" in params:
+        return str(params["instrument_name"])
+    return request.query.get("instrument_name")
 
 
 @dataclass
@@ -152,6 +165,7 @@ class FakeExchange:
         codes_as_strings: bool = False,
         enforce_rate_limits: bool = True,
     ) -> None:
+        from tests.fakes.fake_exchange_private import install_private_methods
         from tests.fakes.fake_exchange_public import FakeMarket, install_public_methods
 
         self.latency_s = latency_s
@@ -167,6 +181,7 @@ class FakeExchange:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         install_public_methods(self)
+        self.private = install_private_methods(self)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -183,6 +198,7 @@ class FakeExchange:
         return self
 
     def stop(self) -> None:
+        self.private.stop_ticking()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -248,21 +264,24 @@ class FakeExchange:
             if spec is None:
                 raise FakeApiError(40002)
             self._check_verb(spec, request, body)
-            if not self._take_token(spec, request.client_ip):
+            if not self._take_token(spec, _bucket_owner(request)):
                 raise FakeApiError(42901, 429)
             fault = self._pick_fault(request)
-            if fault is not None and fault.kind != "incomplete":
+            if fault is not None and fault.kind not in ("incomplete", "after_accept"):
                 early = self._apply_fault(fault, request)
                 if early is not None:
                     return early
             result = spec.handler(request)
             if fault is not None and fault.kind == "incomplete":
                 result = _drop_field(result, fault.drop_field)
+            if fault is not None and fault.kind == "after_accept":
+                # The write has landed; the caller only sees a timeout / internal error (F-27).
+                raise FakeApiError(fault.code or 40801, fault.status or 408)
         except FakeApiError as err:
             return self._envelope(
-                request.method, err.code, None, err.http_status, err.message
+                request.method, err.code, err.result, err.http_status, err.message, request
             ), err.code
-        return self._envelope(request.method, 0, result, 200), 0
+        return self._envelope(request.method, 0, result, 200, "", request), 0
 
     def _check_verb(self, spec: MethodSpec, request: FakeRequest, body: bytes) -> None:
         if request.verb != spec.verb:
@@ -277,11 +296,11 @@ class FakeExchange:
                 raise FakeApiError(40001, 400)
             request.body = parsed
 
-    def _take_token(self, spec: MethodSpec, client_ip: str) -> bool:
+    def _take_token(self, spec: MethodSpec, owner: str) -> bool:
         if not self.enforce_rate_limits:
             return True
         with self._lock:
-            key = (spec.name, client_ip)
+            key = (spec.name, owner)
             bucket = self._buckets.get(key)
             if bucket is None:
                 bucket = self._buckets[key] = _Bucket(*spec.limit)
@@ -313,10 +332,17 @@ class FakeExchange:
         ), None
 
     def _envelope(
-        self, method: str, code: int, result: Any, status: int, message: str = ""
+        self,
+        method: str,
+        code: int,
+        result: Any,
+        status: int,
+        message: str = "",
+        request: FakeRequest | None = None,
     ) -> _Reply:
+        request_id = (request.body or {}).get("id", -1) if request is not None else -1
         body: dict[str, Any] = {
-            "id": -1,
+            "id": request_id if isinstance(request_id, int) else -1,
             "method": method,
             "code": str(code) if self.codes_as_strings else code,
         }
@@ -325,6 +351,12 @@ class FakeExchange:
         if result is not None:
             body["result"] = result
         return _Reply(status, json.dumps(body).encode())
+
+
+def _bucket_owner(request: FakeRequest) -> str:
+    """Private limits are per API key (spec §11); public ones per IP."""
+    api_key = (request.body or {}).get("api_key")
+    return f"key:{api_key}" if isinstance(api_key, str) else request.client_ip
 
 
 class _Server(ThreadingHTTPServer):
@@ -345,6 +377,9 @@ def _drop_field(result: Any, field_name: str | None) -> Any:
 def _make_handler(exchange: FakeExchange) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle on, each reply waits ~40 ms for the
+        # client's delayed ACK on a kept-alive connection.
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             self._serve("GET")

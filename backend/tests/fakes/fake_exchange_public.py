@@ -80,6 +80,7 @@ class FakeMarket:
         self.listed_at_ms: dict[str, int] = {}
         self.candle_overrides: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.ticker_overrides: dict[str, dict[str, Any]] = {}
+        self.instrument_overrides: dict[str, dict[str, Any]] = {}  # e.g. pinned ticks
         self._closed: dict[tuple[str, str, int], dict[str, Any]] = {}  # closed candles never change
         self._lock = threading.Lock()
 
@@ -131,6 +132,7 @@ class FakeMarket:
             "beta_product": False,
             "margin_buy_enabled": True,
             "margin_sell_enabled": False,
+            **self.instrument_overrides.get(symbol, {}),
         }
 
     def ticker_row(self, symbol: str) -> dict[str, Any]:
