@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -195,6 +196,80 @@ class Settings(BaseSettings):
         default=300.0, gt=0, le=86_400, validation_alias="ORDER_INTENT_TTL_SECONDS"
     )
 
+    # --- order flow, sync and guardian (atp.orders.flow / sync / guardian; docs/orders.md) ---
+    # `atp sync` is single-instance like the monitor (lock id for PostgreSQL; a file for SQLite).
+    orders_lock_id: int = Field(
+        default=7_305_004, ge=1, lt=2**31, validation_alias="ORDERS_LOCK_ID"
+    )
+    orders_sync_interval_seconds: float = Field(
+        default=5.0, gt=0, le=300, validation_alias="ORDERS_SYNC_INTERVAL_SECONDS"
+    )
+    # How long an accepted (or unknown-outcome) request may stay unseen by client_oid before the
+    # flow gives up on it (entry: FAILED, never resent; protection: the next fallback step).
+    orders_lookup_grace_seconds: float = Field(
+        default=60.0, gt=0, le=3600, validation_alias="ORDERS_LOOKUP_GRACE_SECONDS"
+    )
+    # Read-backs right after a write (the exchange queues writes; spec §9.4 polls 5 x 0.4 s).
+    orders_confirm_polls: int = Field(
+        default=5, ge=1, le=20, validation_alias="ORDERS_CONFIRM_POLLS"
+    )
+    orders_confirm_delay_seconds: float = Field(
+        default=0.4, ge=0, le=5, validation_alias="ORDERS_CONFIRM_DELAY_SECONDS"
+    )
+    # Protection requests per filled entry (OCO STOP_LIMIT, OCO STOP_LOSS, standalone stop, and
+    # the guardian's repairs) before the position is closed at market.
+    orders_protection_max_attempts: int = Field(
+        default=6, ge=3, le=50, validation_alias="ORDERS_PROTECTION_MAX_ATTEMPTS"
+    )
+    orders_flatten_unprotected: bool = Field(
+        default=True, validation_alias="ORDERS_FLATTEN_UNPROTECTED"
+    )
+    # Orphan protection orders (their position is gone) are reported; cancelled only when this
+    # is on AND the guardian saw the same orphan on two consecutive passes.
+    orders_cancel_orphans: bool = Field(default=False, validation_alias="ORDERS_CANCEL_ORPHANS")
+
+    # --- paper broker (atp.adapters.paper; TRADING_MODE=paper) -------------------------------
+    # Market fills move the latest price against the order by this many basis points.
+    paper_slippage_bps: Decimal = Field(
+        default=Decimal(5), ge=0, le=1000, validation_alias="PAPER_SLIPPAGE_BPS"
+    )
+    # Fee per fill as a fraction of its value (taker rate), charged in the quote currency.
+    paper_fee_rate: Decimal = Field(
+        default=Decimal("0.0025"), ge=0, le=Decimal("0.05"), validation_alias="PAPER_FEE_RATE"
+    )
+    # Credited once, to each quote currency below, when the paper account is first used.
+    paper_start_balance_usd: Decimal = Field(
+        default=Decimal(10_000),
+        gt=0,
+        le=Decimal(10) ** 12,
+        validation_alias="PAPER_START_BALANCE_USD",
+    )
+    # Comma-separated; USDT too because the demo and most watchlists trade *_USDT pairs.
+    paper_quote_currency: str = Field(default="USD,USDT", validation_alias="PAPER_QUOTE_CURRENCY")
+    # A paper order never fills at a `market_prices` row older than this.
+    paper_price_max_age_seconds: float = Field(
+        default=120.0, ge=5, le=3600, validation_alias="PAPER_PRICE_MAX_AGE_SECONDS"
+    )
+
+    @field_validator("paper_slippage_bps", "paper_fee_rate", "paper_start_balance_usd")
+    @classmethod
+    def _finite_decimal(cls, value: Decimal) -> Decimal:
+        if not value.is_finite():
+            raise ValueError("must be a finite number")
+        return value
+
+    @field_validator("paper_quote_currency", mode="after")
+    @classmethod
+    def _check_quote_currencies(cls, value: str) -> str:
+        codes = [part.strip().upper() for part in value.split(",") if part.strip()]
+        if not codes or not all(c.isascii() and c.isalnum() and len(c) <= 16 for c in codes):
+            raise ValueError("must be one or more currency codes, comma-separated, e.g. USD,USDT")
+        return ",".join(dict.fromkeys(codes))
+
+    @property
+    def paper_quote_currency_list(self) -> tuple[str, ...]:
+        return tuple(self.paper_quote_currency.split(","))
+
     # --- Telegram (the older *_AWS names are accepted for compatibility) --------------------
     telegram_bot_token: str = Field(
         default="",
@@ -244,6 +319,29 @@ class Settings(BaseSettings):
         if not (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59):
             raise ValueError("TELEGRAM_DAILY_SUMMARY_TIME must be a valid time of day (HH:MM)")
         return f"{int(hours):02d}:{int(minutes):02d}"
+
+    # --- signed Crypto.com client (atp.adapters.cryptocom.private / broker) ------------------
+    # Trimmed of whitespace, newlines and surrounding quotes (env files); never in a repr or log.
+    exchange_api_key: SecretStr = Field(
+        default=SecretStr(""), validation_alias="EXCHANGE_API_KEY", repr=False
+    )
+    exchange_api_secret: SecretStr = Field(
+        default=SecretStr(""), validation_alias="EXCHANGE_API_SECRET", repr=False
+    )
+
+    @field_validator("exchange_api_key", "exchange_api_secret", mode="after")
+    @classmethod
+    def _trim_exchange_credential(cls, value: SecretStr) -> SecretStr:
+        text = value.get_secret_value().strip()
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+            text = text[1:-1].strip()
+        return SecretStr(text)
+
+    @property
+    def exchange_credentials_set(self) -> bool:
+        return bool(
+            self.exchange_api_key.get_secret_value() and self.exchange_api_secret.get_secret_value()
+        )
 
     # --- REST API (atp api) ------------------------------------------------------------------
     api_host: str = Field(default="127.0.0.1", validation_alias="API_HOST")

@@ -19,7 +19,7 @@ from atp.cli.guard import one_line_errors, preflight
 
 CLI_MODULES: tuple[str, ...] = (
     *("db", "status", "watchlist", "switches", "api"),
-    *("market", "monitor", "signals", "alerts", "run"),
+    *("market", "monitor", "signals", "alerts", "orders", "run"),
 )
 
 COMMAND_MODULES = {
@@ -39,6 +39,7 @@ COMMAND_MODULES = {
     "alerts": "alerts",
     "telegram": "alerts",
     "run": "run",
+    "sync": "orders",
 }
 
 

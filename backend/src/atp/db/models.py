@@ -1,5 +1,6 @@
 """Import every model so `Base.metadata` is complete (Alembic env and tests use this)."""
 
+from atp.adapters.paper.models import PaperBalanceRow, PaperFillRow, PaperOrderRow
 from atp.alerts.models import TelegramMessage
 from atp.db.base import Base
 from atp.market.models import Instrument, MarketCandle, MarketDataStatus, MarketPrice
@@ -27,6 +28,9 @@ __all__ = [
     "MarketDataStatus",
     "MarketPrice",
     "OrderIntent",
+    "PaperBalanceRow",
+    "PaperFillRow",
+    "PaperOrderRow",
     "ServiceHeartbeat",
     "SignalThrottleState",
     "StrategyPreset",

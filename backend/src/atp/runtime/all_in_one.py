@@ -1,8 +1,9 @@
 """`atp run`: every role in one process for the embedded default.
 
-Market updater (replay or exchange), signal monitor, alert sender and the REST API run as
-tasks on one event loop; blocking ticks run in threads. In production each role runs as its
-own command (`atp market`, `atp monitor`, `atp sender`, `atp api`) and the same code is used.
+Market updater (replay or exchange), signal monitor, alert sender, order worker and the REST API
+run as tasks on one event loop; blocking ticks run in threads. In production each role runs as
+its own command (`atp market`, `atp monitor`, `atp sender`, `atp sync`, `atp api`) and the same
+code is used.
 """
 
 from __future__ import annotations
@@ -123,6 +124,7 @@ async def run_all(
         ),
         "monitor": lambda: MonitorWorker(app).run(stop),
         "sender": lambda: run_sender(app, stop),
+        "orders": lambda: run_order_worker(app, stop),
     }
     if with_api:
         roles["api"] = serve_api
@@ -132,6 +134,21 @@ async def run_all(
     finally:
         await updater.release()
         await source.aclose()
+
+
+async def run_order_worker(app: AppContext, stop: asyncio.Event) -> None:
+    """The order worker (`atp sync`) as a role: paper by default; a refused live mode is said
+    once and the role idles (no entry and no protection is placed by this process)."""
+    from atp.orders.service import OrderWorker
+    from atp.runtime.broker import LiveTradingRefused, build_broker
+
+    try:
+        broker = build_broker(app.settings, app.sessions)
+    except LiveTradingRefused as exc:
+        log.error("[orders] %s; the order worker does not run in this process", exc)
+        await stop.wait()
+        return
+    await OrderWorker(app, broker).run(stop)
 
 
 async def _first_market_pass(updater: SingleInstanceUpdater) -> None:

@@ -1,0 +1,47 @@
+"""Which broker the order worker talks to: paper by default, Crypto.com only when asked for twice.
+
+TRADING_MODE=paper (the default) -> the paper broker on this database.
+TRADING_MODE=live -> the Crypto.com broker, only if EXCHANGE_API_KEY and EXCHANGE_API_SECRET are
+set AND the LIVE_TRADING trading setting is on; otherwise `LiveTradingRefused` with the reason
+(nothing is created, no request is made). LIVE_TRADING is read again before every entry.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from atp.monitor.switches import load_switches
+from atp.orders.ports import Broker
+from atp.settings import Settings
+
+
+class LiveTradingRefused(RuntimeError):
+    """TRADING_MODE=live was asked for but one of its conditions is missing."""
+
+
+def live_refusal(settings: Settings, sessions: sessionmaker[Session]) -> str | None:
+    """Why live trading may not start now (None: it may)."""
+    reasons = []
+    if not settings.exchange_credentials_set:
+        reasons.append("EXCHANGE_API_KEY and EXCHANGE_API_SECRET are not both set")
+    with sessions() as session:
+        switches = load_switches(session)
+    if not switches.live_trading:
+        reasons.append("the LIVE_TRADING setting is off (`atp settings set LIVE_TRADING on`)")
+    if not reasons:
+        return None
+    return "TRADING_MODE=live refused: " + "; ".join(reasons)
+
+
+def build_broker(settings: Settings, sessions: sessionmaker[Session]) -> Broker:
+    """The broker for TRADING_MODE; LiveTradingRefused when live is not fully enabled."""
+    if settings.trading_mode == "paper":
+        from atp.adapters.paper.broker import PaperBroker
+
+        return PaperBroker.from_settings(settings, sessions)
+    refusal = live_refusal(settings, sessions)
+    if refusal is not None:
+        raise LiveTradingRefused(refusal)
+    from atp.adapters.cryptocom.broker import CryptoComBroker
+
+    return CryptoComBroker.from_settings(settings)
