@@ -253,6 +253,9 @@ class Book:
 
     def _cancel(self, order: FakeOrder, now: int) -> None:
         order.status, order.update_ms = "CANCELED", now
+        # A fired trigger mirrors its child (spec §9.6, F-21): cancelling a resting child
+        # must not leave the advanced order listed as live forever.
+        self._sync_parent(order)
 
     def _crosses(self, order: FakeOrder) -> bool:
         if order.spec.order_type != "LIMIT" or order.spec.price is None:

@@ -23,7 +23,7 @@ from atp.adapters.cryptocom.private import GOOD_TILL_CANCEL, MARK_PRICE, CryptoC
 from atp.adapters.cryptocom.public import CryptoComPublicClient
 from atp.adapters.cryptocom.ratelimit import MethodRateLimiter
 from atp.adapters.cryptocom.transport import CryptoComTransport, RetryPolicy
-from atp.core.formatting import tick_decimals, to_text
+from atp.core.formatting import notional_rounding, round_price, to_text
 from atp.market.ports import InstrumentInfo
 from atp.orders.ports import (
     Accepted,
@@ -154,8 +154,7 @@ class CryptoComBroker:
         async with broker_errors():
             rules = await self.instrument(entry.symbol)
             quantity = _text(entry.quantity, rules.qty_tick)
-            # No notional tick is published; the quote currency's decimals bound it (§12.2).
-            notional = _text(entry.notional, _decimal_unit(rules.price_tick))
+            notional = _notional_text(entry.notional, rules.price_tick)
             result = await self.private.create_order(
                 instrument_name=entry.symbol,
                 side=entry.side,
@@ -275,8 +274,16 @@ class CryptoComBroker:
             used += 1
             fresh = [fill for fill in map(fill_from_row, rows) if fill.trade_id not in seen]
             seen.update((fill.trade_id, fill) for fill in fresh)
-            if len(rows) < TRADES_PAGE or not fresh:
+            if len(rows) < TRADES_PAGE:
                 return used
+            if not fresh:
+                # A full page of trades already seen: more than a page share the oldest
+                # millisecond, and millisecond paging cannot get past them (§8.6, §13.1).
+                # Returning now would silently drop fills; fail loudly instead.
+                raise BrokerError(
+                    f"more than {TRADES_PAGE} trades in one millisecond before {end} ms; "
+                    "cannot page private/get-trades past them"
+                )
             # Page backwards: the next window ends just after the oldest trade returned
             # (inclusive of its millisecond; the dedupe drops what was already seen).
             end = min(_ms(fill.traded_at) for fill in fresh) + 1
@@ -294,9 +301,17 @@ def _require_text(value: Decimal, tick: Decimal) -> str:
     return to_text(value, tick)
 
 
-def _decimal_unit(tick: Decimal) -> Decimal:
-    """1 at the tick's last decimal place: 0.05 -> 0.01, 0.5 -> 0.1, 5 -> 1."""
-    return Decimal(1).scaleb(-tick_decimals(tick))
+def _notional_text(notional: Decimal | None, price_tick: Decimal) -> str | None:
+    """A MARKET BUY notional floored onto the price tick (§12.2: down, never spend more).
+
+    No notional tick is published (§15.15); the strict fake wants a multiple of
+    `price_tick_size` (F-7, else 50001), which also satisfies the 2-dp evidence on 0.01-tick
+    pairs. The caller rounds to cents; on a coarser tick (0.1, 0.5) the floor drops less than
+    one tick instead of refusing the entry.
+    """
+    if notional is None:
+        return None
+    return to_text(round_price(notional, price_tick, notional_rounding()), price_tick)
 
 
 def _check_oco_prices(oco: ProtectionOco) -> None:
