@@ -154,7 +154,7 @@ async def test_evaluate_signal_explains_and_stores_nothing(
     ]
     assert body["alert"] == {"would_send": True, "reason": None}
     assert body["trade"]["would_create_intent"] is False
-    assert body["trade"]["reason"] == "LIVE_TRADING_OFF"
+    assert body["trade"]["reason"] == "TRADE_DISABLED"  # paper: LIVE_TRADING is not needed
     assert _counts(sessions) == before
 
 

@@ -65,7 +65,8 @@ def test_every_state_row_carries_decision_and_reasons(
     assert btc.conditions and {c["name"] for c in btc.conditions} >= {"rsi_below", "rsi_above"}
     assert btc.indicators["rsi"] is not None
     assert btc.correlation_id and len(btc.correlation_id) == 32
-    assert (btc.trade_status, btc.trade_block_reason) == ("BLOCKED", "LIVE_TRADING_OFF")
+    # Paper mode (the default) does not need LIVE_TRADING; BTC does not trade.
+    assert (btc.trade_status, btc.trade_block_reason) == ("BLOCKED", "TRADE_DISABLED")
 
     xrp = _state(sessions, "XRP_USDT")
     assert xrp.signal_side == "NONE" and xrp.alert_status == "NONE"
@@ -167,7 +168,7 @@ def _intent(symbol: str, minutes_ago: float, status: str = "PENDING", n: int = 0
     ("setup", "reason"),
     [
         ({"settings": {"KILL_SWITCH": "true"}}, "KILL_SWITCH"),
-        ({"settings": {"LIVE_TRADING": "false"}}, "LIVE_TRADING_OFF"),
+        ({"settings": {"LIVE_TRADING": "false"}, "mode": "live"}, "LIVE_TRADING_OFF"),
         ({"fields": {"trade_enabled": False}}, "TRADE_DISABLED"),
         ({"fields": {"trade_amount_usd": None}}, "INVALID_TRADE_AMOUNT"),
         ({"fields": {"trade_amount_usd": Decimal("1000")}}, "MAX_USD_PER_ORDER"),
@@ -193,6 +194,8 @@ def test_trade_gates_block_the_order_never_the_alert(
     sessions: sessionmaker[Session], settings: Settings, setup: dict[str, Any], reason: str
 ) -> None:
     _trade_world(sessions, **setup.get("fields", {}))
+    # LIVE_TRADING guards real money: it blocks only in TRADING_MODE=live.
+    settings = settings.model_copy(update={"trading_mode": setup.get("mode", "paper")})
     for key, value in setup.get("settings", {}).items():
         _setting(sessions, key, value)
     with sessions.begin() as s:

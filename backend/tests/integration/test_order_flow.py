@@ -126,6 +126,7 @@ def test_limits_rechecked_at_execution(sessions, settings, switch, value, reason
     broker = FakeBroker(Decimal("2000"))
     intent_id = make_intent(sessions)
     set_switch(sessions, switch, value)
+    settings = settings.model_copy(update={"trading_mode": "live"})  # LIVE_TRADING counts
     run(_flow(sessions, broker, settings).run_once())
     intent = intent_row(sessions, intent_id)
     assert intent.status == states.BLOCKED

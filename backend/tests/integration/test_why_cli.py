@@ -24,8 +24,9 @@ def test_why_explains_every_condition_and_gate_and_stores_nothing(
     assert lines[0].startswith("BTC_USDT test:buy side=BUY")
     assert any(line.strip().startswith("ok BUY rsi_below") for line in lines)
     assert any("[pass] MARKET_DATA_STALE" in line for line in lines)
-    assert any("[BLOCK] LIVE_TRADING_OFF" in line for line in lines)
-    assert "alert: would send" in lines and "trade: none (LIVE_TRADING_OFF)" in lines
+    assert any("[pass] LIVE_TRADING_OFF" in line for line in lines)  # paper: not needed
+    assert any("[BLOCK] TRADE_DISABLED" in line for line in lines)
+    assert "alert: would send" in lines and "trade: none (TRADE_DISABLED)" in lines
     with sessions() as s:  # a dry run: nothing written
         assert s.scalar(select(func.count()).select_from(TelegramMessage)) == 0
         assert s.scalar(select(func.count()).select_from(WatchlistSignalState)) == 0

@@ -54,6 +54,7 @@ from atp.monitor.throttle_state import (
     symbol_config_hash,
 )
 from atp.ops.leases import Fence, FencedOut
+from atp.orders.checks import live_trading_required
 from atp.orders.intents import expire_pending
 from atp.settings import Settings
 
@@ -256,7 +257,9 @@ def _apply_effects(
     with sessions() as session:  # order activity is read only when some symbol emits
         activity = load_activity(session, emitting[0][1].evaluated_at)
         batched = session.get_bind().dialect.name == "postgresql"
-    gates = _TradeInputs(report.switches, activity, report.telegram)
+    gates = _TradeInputs(
+        report.switches, activity, report.telegram, live_trading_required(settings)
+    )
     written = _write_effects(sessions, settings, emitting, hashes, gates, fence, batched=batched)
     for decision in written:
         report.emitted += 1
@@ -280,6 +283,7 @@ class _TradeInputs:
     switches: TradingSwitches
     activity: OrderActivity
     telegram: TelegramGateState
+    live_trading_required: bool
 
 
 def _write_effects(
@@ -296,7 +300,14 @@ def _write_effects(
     done: list[SymbolDecision] = []
     with fenced_unit(sessions, fence) if batched else nullcontext() as shared:
         for inp, decision in emitting:
-            gate_trade(decision, inp, gates.switches, gates.activity, gates.telegram)
+            gate_trade(
+                decision,
+                inp,
+                gates.switches,
+                gates.activity,
+                gates.telegram,
+                live_trading_required=gates.live_trading_required,
+            )
             try:
                 with _symbol_scope(sessions, shared, fence) as session:
                     emit(

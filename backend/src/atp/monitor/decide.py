@@ -299,8 +299,12 @@ def gate_trade(
     switches: TradingSwitches,
     activity: OrderActivity,
     telegram: TelegramGateState | None = None,
+    *,
+    live_trading_required: bool = True,
 ) -> None:
-    """Fill `decision.trade_gates` (called for emitted alerts, and always by the dry run)."""
+    """Fill `decision.trade_gates` (called for emitted alerts, and always by the dry run).
+
+    `live_trading_required`: atp.orders.checks.live_trading_required(settings) (False on paper)."""
     if decision.side not in ("BUY", "SELL"):
         return
     decision.trade_gates = trade_gates(
@@ -308,6 +312,7 @@ def gate_trade(
             symbol=decision.symbol,
             side=decision.side,
             alerts_not_delivered=None if telegram is None else telegram.refuses_intents,
+            live_trading_required=live_trading_required,
             trade_enabled=inp.item.trade_enabled,
             trade_amount_usd=inp.item.trade_amount_usd,
             switches=switches,

@@ -11,6 +11,8 @@ Trade gates (only after an alert is emitted; they never suppress the alert), in 
   KILL_SWITCH -> LIVE_TRADING_OFF -> ALERTS_NOT_DELIVERED -> TRADE_DISABLED -> SIDE_NOT_TRADED -> INVALID_TRADE_AMOUNT
   -> MAX_USD_PER_ORDER -> MAX_OPEN_ORDERS_PER_COIN -> MAX_OPEN_ORDERS_TOTAL
   -> MIN_SECONDS_BETWEEN_ORDERS -> MAX_ORDERS_PER_SYMBOL_PER_DAY
+LIVE_TRADING_OFF blocks only when entries spend real money (TRADING_MODE=live; the rule is
+atp.orders.checks.live_trading_required, which the order flow applies again at execution).
 """
 
 from __future__ import annotations
@@ -186,6 +188,8 @@ class TradeGateInput:
     now: datetime
     # The notifier kind when alerts do not reach Telegram and TRADING_MODE is not paper.
     alerts_not_delivered: str | None = None
+    # False in paper mode: LIVE_TRADING guards real money only (atp.orders.checks).
+    live_trading_required: bool = True
 
 
 def trade_gates(inp: TradeGateInput) -> list[GateResult]:
@@ -195,7 +199,7 @@ def trade_gates(inp: TradeGateInput) -> list[GateResult]:
     amount_ok = amount is not None and amount.is_finite() and amount > 0
     out = [
         _check(TradeGate.KILL_SWITCH, not sw.kill_switch, "kill switch is ON"),
-        _check(TradeGate.LIVE_TRADING_OFF, sw.live_trading, "LIVE_TRADING is off"),
+        _live_trading_gate(sw.live_trading, inp.live_trading_required),
         _delivery_gate(inp.alerts_not_delivered),
         _check(TradeGate.TRADE_DISABLED, inp.trade_enabled, "trade_enabled is off for the symbol"),
         _check(
@@ -253,6 +257,12 @@ def _activity_gates(inp: TradeGateInput) -> list[GateResult]:
             f"{today} orders today for {inp.symbol}, max {sw.max_orders_per_symbol_per_day}",
         ),
     ]
+
+
+def _live_trading_gate(live_trading: bool, required: bool) -> GateResult:
+    if not required:
+        return _ok(TradeGate.LIVE_TRADING_OFF, "paper trading: LIVE_TRADING is not needed")
+    return _check(TradeGate.LIVE_TRADING_OFF, live_trading, "LIVE_TRADING is off")
 
 
 def _delivery_gate(notifier: str | None) -> GateResult:

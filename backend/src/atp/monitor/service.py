@@ -26,6 +26,7 @@ from atp.monitor.switches import is_paused, load_switches, set_paused
 from atp.monitor.throttle_state import resets_baseline, stale_rows, symbol_config_hash
 from atp.ops.config_trail import ChangeSource
 from atp.ops.models import ServiceHeartbeat
+from atp.orders.checks import live_trading_required
 from atp.settings import Settings
 from atp.watchlist.fields import normalise_symbol
 
@@ -141,7 +142,14 @@ def evaluate_signal(
         telegram = telegram_gate_state(settings, session)
         ctx = CycleContext(now=now, switches=switches, telegram=telegram)
         decision = decide_symbol(inp, ctx)
-        gate_trade(decision, inp, switches, load_activity(session, now), telegram)
+        gate_trade(
+            decision,
+            inp,
+            switches,
+            load_activity(session, now),
+            telegram,
+            live_trading_required=live_trading_required(settings),
+        )
         causes = global_causes(monitor_status(session, settings, now), telegram_open=telegram.open)
     finally:
         session.rollback()

@@ -4,6 +4,10 @@ Minutes can pass between the alert and the order, and a switch may have been fli
 the kill switch, LIVE_TRADING, the per-order cap and the open-order limits are read again in the
 transaction that moves the intent to SUBMITTING. They block entries only; nothing here is ever
 consulted for protection or flattening.
+
+LIVE_TRADING guards real money, so only TRADING_MODE=live needs it (`live_trading_required`,
+also used by the monitor's trade gate): a paper entry never reaches an exchange, and the demo
+must not have to turn on the switch that would later let a live worker trade.
 """
 
 from __future__ import annotations
@@ -37,6 +41,11 @@ GO = Verdict()
 WAIT = Verdict(wait=True)
 
 
+def live_trading_required(settings: Settings) -> bool:
+    """Whether entries need the LIVE_TRADING switch on: only when they spend real money."""
+    return settings.trading_mode == "live"
+
+
 def entry_verdict(
     session: Session, intent: OrderIntent, settings: Settings, now: datetime
 ) -> Verdict:
@@ -53,7 +62,7 @@ def entry_verdict(
     delivery = _alert_delivery(session, intent)
     if delivery is not None:
         return delivery
-    return _limits(session, intent, now)
+    return _limits(session, intent, now, live_required=live_trading_required(settings))
 
 
 def _alert_delivery(session: Session, intent: OrderIntent) -> Verdict | None:
@@ -68,11 +77,13 @@ def _alert_delivery(session: Session, intent: OrderIntent) -> Verdict | None:
     return WAIT
 
 
-def _limits(session: Session, intent: OrderIntent, now: datetime) -> Verdict:
+def _limits(
+    session: Session, intent: OrderIntent, now: datetime, *, live_required: bool
+) -> Verdict:
     switches = load_switches(session)
     if switches.kill_switch:
         return Verdict(states.BLOCKED, "KILL_SWITCH_ON: no new entry")
-    if not switches.live_trading:
+    if live_required and not switches.live_trading:
         return Verdict(states.BLOCKED, "LIVE_TRADING_OFF: trading is switched off")
     amount = intent.amount_usd
     if amount is None or not amount.is_finite() or amount <= 0:

@@ -15,7 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from atp.core.errors import short_error
-from atp.core.formatting import round_quantity
+from atp.core.formatting import protection_quantity
 from atp.core.retry import RetryClass
 from atp.orders import states
 from atp.orders.models import OrderIntent
@@ -34,6 +34,14 @@ class Holding:
     rules: InstrumentRules
     free: Decimal
     total: Decimal
+
+    def sellable(self, wanted: Decimal) -> Decimal:
+        """min(wanted, free) floored to the quantity tick; 0 below one tick (nothing to sell,
+        e.g. while an old order still reserves the balance) - never an exception that would
+        fail the whole pass."""
+        if min(wanted, self.free) < self.rules.qty_tick:
+            return Decimal(0)
+        return protection_quantity(wanted, self.free, self.rules.qty_tick)
 
 
 async def read_holding(broker: Broker, symbol: str) -> Holding:
@@ -78,7 +86,7 @@ class Flattener:
             intent = session.get_one(OrderIntent, intent_id)
             symbol, remaining = intent.symbol, remaining_quantity(session, intent)
         holding = await read_holding(rt.broker, symbol)
-        quantity = round_quantity(min(remaining, holding.free), holding.rules.qty_tick)
+        quantity = holding.sellable(remaining)
         if quantity <= 0:
             return self._unprotected(
                 intent_id, f"nothing free to sell ({holding.rules.base} free={holding.free})"

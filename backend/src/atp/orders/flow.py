@@ -19,12 +19,14 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from atp.alerts.formatting import OrderFilledContent
 from atp.core.errors import short_error
 from atp.core.formatting import round_quantity
 from atp.core.retry import RetryClass
 from atp.orders import states
 from atp.orders.checks import entry_verdict
 from atp.orders.models import OrderIntent
+from atp.orders.notices import notify_order_filled
 from atp.orders.ports import BrokerAuthError, BrokerError, MarketEntry, OrderState
 from atp.orders.positions import ProtectionStatus
 from atp.orders.protection import Protector
@@ -172,6 +174,19 @@ class OrderFlow:
             intent.filled_at = self.rt.now()
             intent.block_reason = None
             mark_position(session, intent.symbol, ProtectionStatus.NAKED, self.rt.now())
+            notify_order_filled(
+                session,
+                self.rt.settings,
+                OrderFilledContent(
+                    symbol=intent.symbol,
+                    side=state.side,
+                    price=state.avg_price or Decimal(0),
+                    quantity=state.cumulative_quantity,
+                    order_id=state.order_id,
+                    filled_at=intent.filled_at,
+                ),
+                correlation_id=intent.correlation_id,
+            )
             log.info(
                 "[ORDERS] intent %s %s entry filled qty=%s avg=%s",
                 intent.id,

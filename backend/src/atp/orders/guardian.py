@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from atp.orders import states
 from atp.orders.models import ExchangeOrder, OrderIntent
 from atp.orders.plan import remaining_quantity
-from atp.orders.ports import OrderState
-from atp.orders.positions import ProtectionStatus
+from atp.orders.ports import BrokerAuthError, BrokerError, OrderState
+from atp.orders.positions import ProtectionStatus, open_positions
 from atp.orders.records import critical_alert, mark_position
 from atp.orders.runtime import OrderRuntime
 
@@ -37,6 +37,9 @@ IN_FLIGHT = (
     states.SUBMITTED,
 )
 HOLDS_PROTECTION = (states.PROTECTED, *IN_FLIGHT)
+# Intents whose entry filled and whose quantity is still held.
+NOT_COVERED = {states.FILLED, states.PROTECTING, states.UNPROTECTED}
+HOLDS_POSITION = (states.PROTECTED, *NOT_COVERED)
 
 
 @dataclass
@@ -56,9 +59,11 @@ class Guardian:
         report = GuardianReport()
         with self.rt.tx() as session:
             report.repaired = self._repair_missing_stops(session)
+            self._align_position_status(session)
             report.unprotected = self._count_unprotected(session)
             orphans = self._orphans(session, open_orders)
         report.orphans = [o.order_id for o in orphans]
+        lists_cancelled: set[str] = set()  # both legs of an OCO are orphans: one cancel-oco
         for order in orphans:
             log.warning(
                 "[GUARDIAN] orphan protection order %s %s %s client_oid=%s (its position is gone)",
@@ -68,7 +73,10 @@ class Guardian:
                 order.client_oid,
             )
             if self._may_cancel(order):
-                await self._cancel(order)
+                if order.list_id not in lists_cancelled:
+                    await self._cancel(order)
+                if order.list_id:
+                    lists_cancelled.add(order.list_id)
                 report.cancelled.append(order.order_id)
         self._orphans_last_pass = set(report.orphans)
         return report
@@ -98,6 +106,31 @@ class Guardian:
             mark_position(session, intent.symbol, ProtectionStatus.NAKED, self.rt.now())
             repaired += 1
         return repaired
+
+    def _align_position_status(self, session: Session) -> None:
+        """Each open position's protection status from its intents' states.
+
+        The flow marks a position covered when the stop is confirmed, but the entry's fills
+        (which create the position row, naked) are recorded by the sync a moment later, so
+        the status is brought in line here on every pass. Positions without a holding intent
+        (bought by hand) and flattening ones are left alone.
+        """
+        for position in open_positions(session):
+            held = set(
+                session.scalars(
+                    select(OrderIntent.status).where(
+                        OrderIntent.symbol == position.symbol,
+                        OrderIntent.status.in_(HOLDS_POSITION),
+                    )
+                )
+            )
+            if not held or position.protection_status == ProtectionStatus.FLATTENING:
+                continue
+            wanted = ProtectionStatus.COVERED if held == {states.PROTECTED} else None
+            if held & NOT_COVERED:
+                wanted = ProtectionStatus.NAKED
+            if wanted is not None and position.protection_status != wanted:
+                mark_position(session, position.symbol, wanted, self.rt.now())
 
     def _count_unprotected(self, session: Session) -> int:
         naked = session.scalars(
@@ -147,7 +180,12 @@ class Guardian:
 
     async def _cancel(self, order: OrderState) -> None:
         log.warning("[GUARDIAN] cancelling orphan %s (seen on two passes)", order.order_id)
-        if order.list_id:
-            await self.rt.broker.cancel_list(order.list_id)
-        else:
-            await self.rt.broker.cancel(order)
+        try:
+            if order.list_id:
+                await self.rt.broker.cancel_list(order.list_id)
+            else:
+                await self.rt.broker.cancel(order)
+        except BrokerAuthError:
+            raise
+        except BrokerError as exc:  # gone meanwhile (212) or transient: looked at next pass
+            log.warning("[GUARDIAN] orphan %s not cancelled: %s", order.order_id, exc)

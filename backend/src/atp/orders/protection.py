@@ -16,12 +16,16 @@ import logging
 from datetime import timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atp.alerts.formatting import ProtectionContent
 from atp.core.errors import short_error
-from atp.core.formatting import protection_quantity
 from atp.core.retry import RetryClass
 from atp.orders import states
 from atp.orders.flatten import Flattener, read_holding
-from atp.orders.models import OrderIntent
+from atp.orders.models import ExchangeOrder, OrderIntent
+from atp.orders.notices import notify_protection_placed
 from atp.orders.plan import CLOSING_SIDE, CannotProtect, protection_prices, remaining_quantity
 from atp.orders.ports import (
     BrokerAuthError,
@@ -32,7 +36,7 @@ from atp.orders.ports import (
     StopOrder,
 )
 from atp.orders.positions import ProtectionStatus
-from atp.orders.records import clip, mark_position, record_order
+from atp.orders.records import apply_state, clip, mark_position, record_order
 from atp.orders.runtime import OrderRuntime
 
 log = logging.getLogger(__name__)
@@ -48,6 +52,8 @@ class Protector:
         status = self._status(intent_id)
         for _ in range(MAX_STEPS_PER_TICK):
             if status == states.FILLED:
+                if not await self._release_leftover_legs(intent_id):
+                    return status  # the old leg is still cancelling: the next tick goes on
                 status = await self._place_next(intent_id)
             elif status == states.PROTECTING:
                 status = await self._confirm(intent_id)
@@ -63,6 +69,41 @@ class Protector:
         with self.rt.sessions() as session:
             return session.get_one(OrderIntent, intent_id).status
 
+    async def _release_leftover_legs(self, intent_id: int) -> bool:
+        """Cancel what is left of this intent's earlier protection; True once none is open.
+
+        After a repair (the stop was cancelled by hand, expired, or a take-profit filled only
+        partly) the surviving leg of the old OCO keeps working and holds the base balance the
+        new protection needs; the exchange cancels a sibling only when a leg fills. The leg is
+        ours and belongs to this intent, so it is cancelled (routed by kind) and read back.
+        """
+        rt = self.rt
+        with rt.sessions() as session:
+            legs = session.execute(
+                select(ExchangeOrder.id, ExchangeOrder.client_oid).where(
+                    ExchangeOrder.intent_id == intent_id,
+                    ExchangeOrder.order_role.in_(states.PROTECTION_ROLES),
+                    ExchangeOrder.status == states.OPEN,
+                )
+            ).all()
+        still_open = 0
+        for row_id, client_oid in legs:
+            state = await rt.broker.order_by_client_oid(client_oid) if client_oid else None
+            if state is not None and not state.status.is_terminal:
+                log.warning(
+                    "[ORDERS] intent %s: cancelling leftover protection leg %s before re-protecting",
+                    intent_id,
+                    state.order_id,
+                )
+                await rt.broker.cancel(state)
+                state = await rt.broker.order_by_client_oid(state.client_oid or client_oid)
+            if state is None:
+                continue  # unknown to the exchange: the sync settles the row
+            with rt.tx() as session:
+                apply_state(session.get_one(ExchangeOrder, row_id), state)
+            still_open += int(not state.status.is_terminal)
+        return still_open == 0
+
     async def _place_next(self, intent_id: int) -> str:
         rt = self.rt
         with rt.sessions() as session:
@@ -75,7 +116,7 @@ class Protector:
                 intent_id, f"protection not confirmed after {attempts} attempts"
             )
         holding = await read_holding(self.rt.broker, symbol)
-        quantity = protection_quantity(remaining, holding.free, holding.rules.qty_tick)
+        quantity = holding.sellable(remaining)
         if quantity <= 0:
             if holding.total < holding.rules.qty_tick:
                 return self._close(
@@ -196,6 +237,7 @@ class Protector:
                 None,
             )
             mark_position(session, intent.symbol, ProtectionStatus.COVERED, rt.now())
+            _notify_placed(session, rt, intent)
             log.info(
                 "[ORDERS] intent %s %s protected (%s) qty=%s SL=%s TP=%s",
                 intent.id,
@@ -225,6 +267,24 @@ class Protector:
             intent.status, intent.block_reason = states.CLOSED, clip(reason)
         log.warning("[ORDERS] intent %s closed: %s", intent_id, reason)
         return states.CLOSED
+
+
+def _notify_placed(session: Session, rt: OrderRuntime, intent: OrderIntent) -> None:
+    """The "protection placed" message, once per entry (keyed by the entry's order id)."""
+    notify_protection_placed(
+        session,
+        rt.settings,
+        ProtectionContent(
+            symbol=intent.symbol,
+            side=intent.side,
+            quantity=intent.protection_quantity or intent.filled_quantity or Decimal(0),
+            entry_order_id=intent.exchange_order_id or intent.client_oid,
+            at=rt.now(),
+            stop_loss=intent.sl_placed_price,
+            take_profit=intent.tp_placed_price,
+        ),
+        correlation_id=intent.correlation_id,
+    )
 
 
 def _working_or_filled(state: OrderState) -> bool:

@@ -8,8 +8,12 @@ Every pass (docs/orders.md, "Sync"):
    it itself, and we never send a cancel for an old sibling (spec §13.5);
 3. fills since the newest recorded one (minus an overlap) go to the fill ledger
    (atp.orders.positions.record_fills, deduplicated by trade_id); a fill of an entry whose intent
-   had been given up (FAILED: never seen by client_oid) revives it, so it gets protected;
-4. a PROTECTED intent whose stop-loss or take-profit filled is CLOSED.
+   had been given up (FAILED: never seen by client_oid) revives it, so it gets protected. A fired
+   trigger's fills carry its spot child's id (spec §9.6): the refresh of the leg learns that id,
+   so they are booked on the leg's intent. What is left below one quantity tick (a BUY fee
+   taken in the base currency) is dust, not an open position;
+4. a PROTECTED intent whose stop-loss or take-profit filled is CLOSED (a leg reported CANCELED
+   with its whole quantity executed counts as filled, spec §9.6).
 """
 
 from __future__ import annotations
@@ -17,15 +21,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from atp.orders import states
 from atp.orders.models import ExchangeOrder, FillRecord, OrderIntent
+from atp.orders.notices import notify_position_closed, position_closed_content
 from atp.orders.plan import remaining_quantity
-from atp.orders.ports import Fill, OrderState, OrderStatus
-from atp.orders.positions import record_fills
+from atp.orders.ports import BrokerError, Fill, OrderState, OrderStatus
+from atp.orders.positions import FillOutcome, record_fills
 from atp.orders.records import apply_state, clip, critical_alert
 from atp.orders.runtime import OrderRuntime
 
@@ -42,12 +48,16 @@ class SyncReport:
     new_fills: int = 0
     revived: int = 0
     closed: int = 0
+    positions_closed: int = 0
     open_orders: list[OrderState] = field(default_factory=list)
 
 
 class OrderSync:
     def __init__(self, rt: OrderRuntime) -> None:
         self.rt = rt
+        # Intent id by the spot child id of a fired trigger leg (spec §9.6): the exchange books
+        # the exit trade under the child's id, which no mirror row carries.
+        self._child_intents: dict[str, int] = {}
 
     async def run_once(self) -> SyncReport:
         report = SyncReport(open_orders=await self.rt.broker.open_orders())
@@ -80,6 +90,9 @@ class OrderSync:
                     continue
                 apply_state(row, state)
                 report.refreshed += 1
+                if state.child_order_id and row.intent_id is not None:
+                    self._child_intents[state.child_order_id] = row.intent_id
+                    _claim_child_fills(session, state.child_order_id, row.intent_id)
                 if row.list_id and state.cumulative_quantity > 0:
                     report.siblings_cancelled += _mark_siblings(session, row)
 
@@ -90,11 +103,31 @@ class OrderSync:
         fills = await self.rt.broker.fills(since)
         if not fills:
             return
+        dust = await self._dust_below({f.symbol for f in fills})
         with self.rt.tx() as session:
             intent_ids = _intent_ids(session, fills)
-            applied = record_fills(session, fills, intent_ids)
+            for fill in fills:
+                if fill.order_id in self._child_intents:
+                    intent_ids.setdefault(fill.order_id, self._child_intents[fill.order_id])
+            applied = record_fills(session, fills, intent_ids, dust_below=dust)
             report.new_fills += len(applied)
+            for fill, outcome in applied:
+                if outcome.closed:
+                    report.positions_closed += 1
+                    _notify_closed(session, self.rt, fill, outcome)
             report.revived += _revive_late_entries(session, self.rt, [f for f, _ in applied])
+
+    async def _dust_below(self, symbols: set[str]) -> dict[str, Decimal]:
+        """The quantity tick per symbol: what is left below it cannot be sold, so it is no
+        position. A BUY whose fee is taken in the base currency leaves such a remainder after
+        the exit sold the (tick-floored) holding; without this the position would never close."""
+        ticks: dict[str, Decimal] = {}
+        for symbol in sorted(symbols):
+            try:
+                ticks[symbol] = (await self.rt.broker.instrument(symbol)).qty_tick
+            except BrokerError as exc:  # the fills are still recorded; only dust stays open
+                log.warning("[ORDERS] no quantity tick for %s: %s", symbol, exc)
+        return ticks
 
     def _close_finished(self, report: SyncReport) -> None:
         with self.rt.tx() as session:
@@ -102,13 +135,7 @@ class OrderSync:
                 select(OrderIntent).where(OrderIntent.status == states.PROTECTED)
             ).all()
             for intent in intents:
-                filled_leg = session.scalar(
-                    select(ExchangeOrder.order_role).where(
-                        ExchangeOrder.intent_id == intent.id,
-                        ExchangeOrder.order_role.in_(states.PROTECTION_ROLES),
-                        ExchangeOrder.status == OrderStatus.FILLED,
-                    )
-                )
+                filled_leg = _filled_leg(session, intent.id)
                 if filled_leg is None and remaining_quantity(session, intent) > 0:
                     continue
                 intent.status = states.CLOSED
@@ -117,6 +144,53 @@ class OrderSync:
                 log.info(
                     "[ORDERS] intent %s %s closed by its %s", intent.id, intent.symbol, filled_leg
                 )
+
+
+def _filled_leg(session: Session, intent_id: int) -> str | None:
+    """The role of a protection leg that executed in full, if any.
+
+    FILLED, or CANCELED with its whole quantity executed: a filled advanced leg is sometimes
+    reported CANCELED with its cumulative quantity (spec §9.6, §13.3). Compared in Python: the
+    exact decimals are not numbers to SQLite.
+    """
+    legs = session.execute(
+        select(
+            ExchangeOrder.order_role,
+            ExchangeOrder.status,
+            ExchangeOrder.quantity,
+            ExchangeOrder.cumulative_quantity,
+        ).where(
+            ExchangeOrder.intent_id == intent_id,
+            ExchangeOrder.order_role.in_(states.PROTECTION_ROLES),
+            ExchangeOrder.status.in_((OrderStatus.FILLED, OrderStatus.CANCELED)),
+        )
+    ).all()
+    for role, status, quantity, executed in legs:
+        if status == OrderStatus.FILLED or (executed and executed >= quantity > 0):
+            return str(role)
+    return None
+
+
+def _notify_closed(session: Session, rt: OrderRuntime, fill: Fill, outcome: FillOutcome) -> None:
+    content = position_closed_content(session, fill, outcome)
+    notify_position_closed(session, rt.settings, content, closing_trade_id=fill.trade_id)
+    log.info(
+        "[ORDERS] position %s closed by %s: realised P&L %s (fees %s)",
+        fill.symbol,
+        fill.order_id,
+        content.realised_pnl,
+        content.fees,
+    )
+
+
+def _claim_child_fills(session: Session, child_id: str, intent_id: int) -> None:
+    """Fills of a fired trigger's child recorded before the child was known get their intent."""
+    session.execute(
+        update(FillRecord)
+        .where(FillRecord.order_id == child_id, FillRecord.intent_id.is_(None))
+        .values(intent_id=intent_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _mark_siblings(session: Session, row: ExchangeOrder) -> int:

@@ -4,15 +4,21 @@ TRADING_MODE=paper (the default) -> the paper broker on this database.
 TRADING_MODE=live -> the Crypto.com broker, only if EXCHANGE_API_KEY and EXCHANGE_API_SECRET are
 set AND the LIVE_TRADING trading setting is on; otherwise `LiveTradingRefused` with the reason
 (nothing is created, no request is made). LIVE_TRADING is read again before every entry.
+Two demo leftovers also refuse live mode: the offline replay feed (signals from replayed prices
+must not spend real money) and a trade-enabled item on the chatty demo preset (the demo seeds
+its items trading on paper).
 """
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from atp.monitor.switches import load_switches
 from atp.orders.ports import Broker
+from atp.runtime.demo import DEMO_PRESET
 from atp.settings import Settings
+from atp.watchlist.models import WatchlistItem
 
 
 class LiveTradingRefused(RuntimeError):
@@ -26,8 +32,26 @@ def live_refusal(settings: Settings, sessions: sessionmaker[Session]) -> str | N
         reasons.append("EXCHANGE_API_KEY and EXCHANGE_API_SECRET are not both set")
     with sessions() as session:
         switches = load_switches(session)
+        demo_items = list(
+            session.scalars(
+                select(WatchlistItem.symbol)
+                .where(
+                    WatchlistItem.preset == DEMO_PRESET,
+                    WatchlistItem.trade_enabled.is_(True),
+                    WatchlistItem.is_deleted.is_(False),
+                )
+                .order_by(WatchlistItem.symbol)
+            )
+        )
     if not switches.live_trading:
         reasons.append("the LIVE_TRADING setting is off (`atp settings set LIVE_TRADING on`)")
+    if settings.market_source == "replay":
+        reasons.append("MARKET_SOURCE=replay: replayed prices never drive real orders")
+    if demo_items:
+        reasons.append(
+            f"{', '.join(demo_items)} trade on the demo preset {DEMO_PRESET} "
+            "(`atp watchlist set SYMBOL trade_enabled=false` or remove them)"
+        )
     if not reasons:
         return None
     return "TRADING_MODE=live refused: " + "; ".join(reasons)

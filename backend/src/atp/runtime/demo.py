@@ -8,11 +8,17 @@ deletes stays deleted (legacy pain point: deleted symbols came back at every boo
 
 Only the demo seeds it: the offline replay feed, or `atp run --demo` explicitly, and never in a
 production environment (real Telegram must not receive a chatty demo preset's alerts).
+
+On paper (TRADING_MODE=paper, the default) the demo items also trade a small amount, so the
+newcomer sees a BUY alert become a paper entry protected by its stop-loss / take-profit OCO.
+They never trade real money: live mode refuses to start while a trade-enabled item uses the
+demo preset (atp.runtime.broker.live_refusal).
 """
 
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,6 +38,8 @@ log = logging.getLogger(__name__)
 SEEDED_MARK = "DEMO_WATCHLIST_SEEDED"
 DEMO_PRESET = "demo:lively"
 DEMO_SYMBOLS = ("BTC_USDT", "ETH_USDT", "SOL_USDT", "XRP_USDT", "DOGE_USDT", "ADA_USDT")
+# Paper money per demo entry: small beside the paper account's start balance.
+DEMO_TRADE_USD = Decimal("25")
 _DEMO_VALUES = {
     "timeframe": "5m",
     "rsi_cross": False,
@@ -65,11 +73,14 @@ def seed_demo_if_allowed(
     if refusal is not None:
         log.info("demo watchlist not seeded: %s", refusal)
         return []
-    return seed_demo_watchlist(session)
+    paper = settings.trading_mode == "paper"
+    return seed_demo_watchlist(session, trade_usd=DEMO_TRADE_USD if paper else None)
 
 
-def seed_demo_watchlist(session: Session) -> list[str]:
-    """Seed the demo preset and watchlist once; return the symbols added (empty if not run)."""
+def seed_demo_watchlist(session: Session, *, trade_usd: Decimal | None = None) -> list[str]:
+    """Seed the demo preset and watchlist once; return the symbols added (empty if not run).
+
+    `trade_usd`: the items trade this amount per entry (the caller passes it on paper only)."""
     if session.get(TradingSetting, SEEDED_MARK) is not None:
         return []
     if session.scalar(select(func.count()).select_from(WatchlistItem)):
@@ -84,17 +95,25 @@ def seed_demo_watchlist(session: Session) -> list[str]:
             source=ChangeSource.SYSTEM,
             description="Chatty demo preset for the embedded default",
         )
+    values = {"preset": DEMO_PRESET, "alert_enabled": "true"}
+    if trade_usd is not None:
+        values |= {"trade_enabled": "true", "trade_amount_usd": str(trade_usd)}
     for symbol in DEMO_SYMBOLS:
         watchlist_service.add_item(
             session,
             symbol=symbol,
             source=ChangeSource.SYSTEM,
             actor="demo-seed",
-            values={"preset": DEMO_PRESET, "alert_enabled": "true"},
+            values=values,
             check_listing=False,  # replay symbols; the first pass stores their instruments
         )
     _mark(session, ",".join(DEMO_SYMBOLS))
-    log.info("seeded demo watchlist %s with preset %s", ", ".join(DEMO_SYMBOLS), DEMO_PRESET)
+    log.info(
+        "seeded demo watchlist %s with preset %s (%s)",
+        ", ".join(DEMO_SYMBOLS),
+        DEMO_PRESET,
+        "alerts only" if trade_usd is None else f"paper entries of {trade_usd} USD",
+    )
     return list(DEMO_SYMBOLS)
 
 

@@ -35,7 +35,12 @@ def refuse(code: int, message: str) -> BrokerError:
 
 
 def floor_to(value: Decimal, step: Decimal) -> Decimal:
-    return value - value % step
+    # A whole number of steps times the step: `value - value % step` kept all of value's
+    # digits (563.9521000000000000000000000 for a notional / price quotient).
+    steps = value // step  # truncates toward zero
+    if steps * step > value:
+        steps -= 1
+    return steps * step
 
 
 def ceil_to(value: Decimal, step: Decimal) -> Decimal:
