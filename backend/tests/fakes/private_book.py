@@ -4,84 +4,26 @@ One account. Creates and cancels are queued and applied by `advance()` (spec P-4
 same call then fills MARKET orders at the last price, LIMIT orders the price path crossed, and
 fires triggers against the mark (or last) price. A fired trigger creates a spot child order with
 a new id; its trades carry the child's id (spec §9.6, F-21). OCO legs share one reservation and
-any execution of one leg cancels the other (F-15, F-18).
+any execution of one leg cancels the other (F-15, F-18). OTO/OTOCO triggers arm only once their
+working leg has fully filled; the two OTOCO triggers then behave as an OCO (spot, F-19).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
+from tests.fakes.private_orders import (
+    FOLLOWER_LISTS,
+    INSUFFICIENT,
+    OPEN,
+    ZERO,
+    FakeOrder,
+    Prices,
+    Trade,
+)
 from tests.fakes.private_rules import LIMIT_TRIGGER_TYPES, Instrument, OrderSpec, reject
-
-OPEN = frozenset({"QUEUED", "NEW", "ACTIVE"})
-ZERO = Decimal(0)
-INSUFFICIENT = "INSUFFICIENT_ACC_BALANCE"
-
-
-@dataclass
-class FakeOrder:
-    order_id: str
-    spec: OrderSpec
-    advanced: bool
-    client_oid: str
-    status: str  # QUEUED (accepted, not yet visible), NEW, ACTIVE, FILLED, CANCELED, REJECTED
-    create_ms: int
-    update_ms: int
-    cumulative_quantity: Decimal = ZERO
-    cumulative_value: Decimal = ZERO
-    cumulative_fee: Decimal = ZERO
-    fee_currency: str = ""
-    list_id: str | None = None
-    leg_id: str | None = None
-    exchange_order_id: str | None = None  # the spot child of a fired trigger
-    parent_id: str | None = None  # on a child: the advanced order that fired
-    reject_reason: str | None = None
-    cancel_requested: bool = False
-    taker: bool = True
-
-    @property
-    def symbol(self) -> str:
-        return self.spec.instrument.symbol
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN
-
-    @property
-    def visible(self) -> bool:
-        return self.status != "QUEUED"
-
-    @property
-    def remaining(self) -> Decimal:
-        return (self.spec.quantity or ZERO) - self.cumulative_quantity
-
-    @property
-    def fired(self) -> bool:
-        return self.exchange_order_id is not None
-
-
-@dataclass(frozen=True)
-class Trade:
-    trade_id: str
-    order_id: str
-    client_oid: str
-    symbol: str
-    side: str
-    quantity: Decimal
-    price: Decimal
-    fee: Decimal  # positive amount paid; rendered negative (deducted)
-    fee_currency: str
-    taker: bool
-    create_ms: int
-
-
-@dataclass
-class Prices:
-    last: Decimal
-    mark: Decimal
 
 
 class Book:
@@ -120,8 +62,9 @@ class Book:
         return prices.last if order.spec.ref_price_type == "LAST_PRICE" else prices.mark
 
     def hold(self, order: FakeOrder) -> tuple[str, Decimal] | None:
-        """What an open order keeps locked: (currency, amount)."""
-        if not order.is_open or order.fired:
+        """What an open order keeps locked: (currency, amount). An unarmed OTO/OTOCO trigger
+        holds nothing: what it would sell is only bought by its working leg."""
+        if not order.is_open or order.fired or not order.armed:
             return None
         spec = order.spec
         if spec.side == "SELL":
@@ -138,7 +81,7 @@ class Book:
                 continue
             held = self.hold(order)
             if held is not None and held[0] == currency:
-                key = order.list_id or order.order_id  # OCO legs share one reservation
+                key = order.list_id or order.order_id  # OCO (and OTOCO trigger) legs share one
                 groups[key] = max(groups.get(key, ZERO), held[1])
         return sum(groups.values(), ZERO)
 
@@ -153,9 +96,15 @@ class Book:
         return next((o for o in self.orders.values() if o.client_oid == client_oid), None)
 
     def place(
-        self, specs: list[OrderSpec], *, advanced: bool, oco: bool, default_oid: str
+        self,
+        specs: list[OrderSpec],
+        *,
+        advanced: bool,
+        default_oid: str,
+        contingency: str | None = None,
     ) -> list[FakeOrder]:
-        """Validate against the state, then queue. Raises the production code on refusal."""
+        """Validate against the state, then queue. Raises the production code on refusal.
+        `contingency` ("OCO", "OTO", "OTOCO") makes the specs the legs of one list."""
         now = self.clock_ms()
         for spec in specs:
             if spec.client_oid is not None and self.find(None, spec.client_oid) is not None:
@@ -163,16 +112,18 @@ class Book:
             self._check_size(spec)
             if spec.is_trigger:
                 self._check_trigger_side(spec)
+        waits = contingency in FOLLOWER_LISTS  # triggers are paid for by the working leg's fill
         if not (advanced and self.trigger_balance_reject == "async"):
-            self._check_balance(specs)
-        list_id = self.next_id("list") if oco else None
+            self._check_balance([s for s in specs if not (waits and s.is_trigger)])
+        list_id = self.next_id("list") if contingency else None
         orders = []
         for index, spec in enumerate(specs):
             order_id = self.next_id("adv" if advanced else "spot")
             oid = spec.client_oid or default_oid
             order = FakeOrder(order_id, spec, advanced, oid, "QUEUED", now, now)
-            if oco:
+            if contingency:
                 order.list_id, order.leg_id = list_id, str(index + 1)
+                order.contingency, order.armed = contingency, not (waits and spec.is_trigger)
             self.orders[order_id] = order
             orders.append(order)
         return orders
@@ -216,9 +167,11 @@ class Book:
         with self.lock:
             now = self.clock_ms()
             for order in [o for o in self.orders.values() if o.status == "QUEUED"]:
-                self._activate(order, now)
+                if order.status == "QUEUED":  # a refused working leg may have closed it
+                    self._activate(order, now)
             for order in [o for o in self.orders.values() if o.cancel_requested and o.is_open]:
-                self._cancel(order, now)
+                if order.is_open:  # cancelling a fired trigger may have closed its child
+                    self._cancel(order, now)
             for order in [o for o in self.orders.values() if o.status in ("NEW", "ACTIVE")]:
                 if order.is_open:  # an earlier step of this tick may have closed it
                     self._process(order, now)
@@ -227,12 +180,16 @@ class Book:
         order.update_ms = now
         if order.advanced and self.trigger_balance_reject == "async" and not self._covered(order):
             order.status, order.reject_reason = "REJECTED", INSUFFICIENT
+            self._settle_followers(order, now)
             return
         order.status = "NEW" if order.spec.is_trigger else "ACTIVE"
+        if not order.armed:
+            order.status = "PENDING"
         order.taker = self._crosses(order)
         tif = order.spec.time_in_force
         if order.spec.order_type == "LIMIT" and tif != "GOOD_TILL_CANCEL" and not order.taker:
             order.status = "CANCELED"  # IOC / FOK that cannot trade now
+            self._settle_followers(order, now)
 
     def _covered(self, order: FakeOrder) -> bool:
         held = self.hold(order)
@@ -252,10 +209,19 @@ class Book:
         order.cancel_requested = True
 
     def _cancel(self, order: FakeOrder, now: int) -> None:
+        child = self.orders.get(order.exchange_order_id or "")
+        if child is not None and child.is_open:
+            # Cancelling a fired trigger cancels its resting child. Spec §9.6: the advanced
+            # order stays the handle of the execution (`exchange_order_id`, fills mirrored), so
+            # an advanced cancel that reported CANCELED while the child could still trade would
+            # leave a live order nobody tracks. The parent then mirrors the child's end.
+            self._cancel(child, now)
+            return
         order.status, order.update_ms = "CANCELED", now
         # A fired trigger mirrors its child (spec §9.6, F-21): cancelling a resting child
         # must not leave the advanced order listed as live forever.
         self._sync_parent(order)
+        self._settle_followers(order, now)
 
     def _crosses(self, order: FakeOrder) -> bool:
         if order.spec.order_type != "LIMIT" or order.spec.price is None:
@@ -304,11 +270,39 @@ class Book:
         self._process(child, now)
 
     def _cancel_siblings(self, order: FakeOrder, now: int) -> None:
-        if order.list_id is None:
+        """OCO behaviour: any execution of a leg cancels the other legs. An OTO/OTOCO working
+        leg never does (its fill arms the triggers); the OTOCO triggers are an OCO (spot)."""
+        if order.list_id is None or order.is_working_leg:
             return
         for other in self.orders.values():
             if other.list_id == order.list_id and other is not order and other.is_open:
-                self._cancel(other, now)
+                if not other.is_working_leg:
+                    self._cancel(other, now)
+
+    def _followers(self, working: FakeOrder) -> list[FakeOrder]:
+        return [
+            o
+            for o in self.orders.values()
+            if o.list_id == working.list_id and not o.armed and o.is_open
+        ]
+
+    def _settle_followers(self, order: FakeOrder, now: int) -> None:
+        """After a working leg changed: a full fill arms its triggers (they then reserve what
+        they would sell, or are REJECTED when the account cannot cover it); a working leg that
+        closed any other way (even partly filled) means they can never arm: cancel them."""
+        if not order.is_working_leg or order.is_open:
+            return
+        followers = self._followers(order)
+        if order.status != "FILLED":
+            for follower in followers:
+                follower.status, follower.update_ms = "CANCELED", now
+            return
+        for follower in followers:
+            follower.armed, follower.status, follower.update_ms = True, "ACTIVE", now
+        for currency in {held[0] for f in followers if (held := self.hold(f)) is not None}:
+            if self.free(currency) < 0:
+                for follower in followers:
+                    follower.status, follower.reject_reason = "REJECTED", INSUFFICIENT
 
     # --- execution ---------------------------------------------------------------------------
 
@@ -325,6 +319,7 @@ class Book:
             reason = "INSUFFICIENT_AVAILABLE_BALANCE" if quantity > 0 else "BELOW_MIN_ORDER_SIZE"
             order.reject_reason, order.update_ms = reason, now
             self._sync_parent(order)
+            self._settle_followers(order, now)
             return
         fee_ccy, fee = (inst.base, quantity * rate) if buying else (inst.quote, value * rate)
         get_ccy, get = (inst.base, quantity) if buying else (inst.quote, value)
@@ -353,6 +348,7 @@ class Book:
         )
         self._cancel_siblings(order, now)
         self._sync_parent(order)
+        self._settle_followers(order, now)
 
     def _sync_parent(self, child: FakeOrder) -> None:
         """A fired trigger mirrors its child's execution (advanced detail/history show it)."""
@@ -365,3 +361,6 @@ class Book:
         parent.update_ms = child.update_ms
         if not child.is_open:
             parent.status, parent.reject_reason = child.status, child.reject_reason
+
+
+__all__ = ["OPEN", "ZERO", "Book", "FakeOrder", "Prices", "Trade"]

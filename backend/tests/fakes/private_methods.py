@@ -1,5 +1,7 @@
 """Handlers of the fake exchange's private methods (spec §8, §9.2 - §9.5, F-13 .. F-24).
 
+Multi-order requests (LIST, OTO, OTOCO) and the list/bulk cancels live in `private_lists`.
+
 Each handler runs after authentication, under the book's lock, with the request's `params`.
 Plain and advanced orders are separate namespaces (F-21): plain detail on an advanced id answers
 an empty result, and plain cancel on an advanced id answers code 0 without cancelling it.
@@ -11,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from tests.fakes.fake_exchange import FakeApiError
 from tests.fakes.private_book import FakeOrder
+from tests.fakes.private_lists import ListMethods
 from tests.fakes.private_rules import (
-    TRIGGER_TYPES,
     OrderSpec,
     int_field,
     lookup_id,
@@ -39,7 +41,8 @@ Params = dict[str, Any]
 def method_table(private: FakePrivate) -> dict[str, tuple[MethodHandler, bool]]:
     """Method name -> (handler, needs the trade permission)."""
     methods = _PrivateMethods(private)
-    return {
+    lists = ListMethods(private, methods.place)
+    return lists.table() | {
         "private/create-order": (methods.create_order, True),
         "private/cancel-order": (methods.cancel_order, True),
         "private/cancel-all-orders": (methods.cancel_all_orders, True),
@@ -48,11 +51,9 @@ def method_table(private: FakePrivate) -> dict[str, tuple[MethodHandler, bool]]:
         "private/get-order-history": (methods.order_history, False),
         "private/get-trades": (methods.get_trades, False),
         "private/user-balance": (methods.user_balance, False),
-        "private/create-order-list": (methods.create_order_list, True),
         "private/advanced/create-order": (methods.advanced_create_order, True),
         "private/advanced/create-oco": (methods.create_oco, True),
         "private/advanced/cancel-order": (methods.advanced_cancel_order, True),
-        "private/advanced/cancel-oco": (methods.cancel_oco, True),
         "private/advanced/get-open-orders": (methods.advanced_open_orders, False),
         "private/advanced/get-order-detail": (methods.advanced_order_detail, False),
         "private/advanced/get-order-history": (methods.advanced_order_history, False),
@@ -75,12 +76,14 @@ class _PrivateMethods:
                 row["status"] = "CANCELED"
         return row
 
-    def _place(
-        self, specs: list[OrderSpec], envelope: Params, *, advanced: bool, oco: bool
+    def place(
+        self, specs: list[OrderSpec], envelope: Params, advanced: bool, contingency: str | None
     ) -> list[FakeOrder]:
         nonce = str(envelope["nonce"])
         try:
-            return self.book.place(specs, advanced=advanced, oco=oco, default_oid=nonce)
+            return self.book.place(
+                specs, advanced=advanced, default_oid=nonce, contingency=contingency
+            )
         except FakeApiError as err:
             if self.private.reject_with_result and err.code in RESULT_CARRYING_REJECTIONS:
                 # F-25: an order-like result that names no real order (spec P-3)
@@ -95,30 +98,18 @@ class _PrivateMethods:
 
     def create_order(self, params: Params, envelope: Params) -> Params:
         spec = parse_plain(params, self.private.instrument)
-        [order] = self._place([spec], envelope, advanced=False, oco=False)
+        [order] = self.place([spec], envelope, False, None)
         return {"order_id": order.order_id, "client_oid": order.client_oid}
 
     def advanced_create_order(self, params: Params, envelope: Params) -> Params:
         spec = parse_trigger(params, self.private.instrument, oco_leg=False)
-        [order] = self._place([spec], envelope, advanced=True, oco=False)
+        [order] = self.place([spec], envelope, True, None)
         return {"order_id": order.order_id, "client_oid": order.client_oid}
 
     def create_oco(self, params: Params, envelope: Params) -> Params:
         specs = parse_oco(params, self.private.instrument)
-        legs = self._place(specs, envelope, advanced=True, oco=True)
+        legs = self.place(specs, envelope, True, "OCO")
         return {"list_id": legs[0].list_id}  # leg ids only via advanced open orders (spec §9.4)
-
-    def create_order_list(self, params: Params, envelope: Params) -> None:
-        """Only the refusals of F-20 (an OCO contingency here is the pre-migration path)."""
-        if params.get("contingency_type") == "OCO":
-            raise reject(140001)
-        legs = params.get("order_list")
-        if not isinstance(legs, list) or not 1 <= len(legs) <= 10:
-            raise reject(40004)
-        if any(not isinstance(leg, dict) or leg.get("type") in TRIGGER_TYPES for leg in legs):
-            raise reject(40004)
-        # A valid LIST batch is not simulated: say so instead of pretending it was placed.
-        raise FakeApiError(40002, 400, "NOT_SIMULATED_BY_FAKE")
 
     def cancel_order(self, params: Params, envelope: Params) -> Params:
         order = self._existing(params)
@@ -131,19 +122,6 @@ class _PrivateMethods:
         if not order.advanced:
             raise reject(40401)
         return self._cancel(order)
-
-    def cancel_oco(self, params: Params, envelope: Params) -> None:
-        list_id = params.get("list_id")
-        if not isinstance(list_id, str) or not list_id:
-            raise reject(40004)
-        legs = [o for o in self.book.orders.values() if o.list_id == list_id]
-        if not legs:
-            raise reject(40401)
-        if not any(o.is_open for o in legs):
-            raise reject(212)
-        for leg in legs:
-            if leg.is_open:
-                self.book.request_cancel(leg)
 
     def cancel_all_orders(self, params: Params, envelope: Params) -> None:
         symbol = self._symbol_filter(params)

@@ -61,7 +61,7 @@ def order_row(order: FakeOrder, book: Book, *, strings: bool = False) -> dict[st
         row |= {
             "list_id": order.list_id or "",
             "leg_id": order.leg_id or "",
-            "contingency_type": "OCO" if order.list_id else "",
+            "contingency_type": order.contingency or "",
             "ref_price": dec(spec.ref_price),
             "ref_price_type": spec.ref_price_type or "NULL_VAL",
             "reject_reason": order.reject_reason or "",
