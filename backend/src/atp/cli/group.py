@@ -40,6 +40,8 @@ COMMAND_MODULES = {
     "telegram": "alerts",
     "run": "run",
     "sync": "orders",
+    "orders": "orders",
+    "positions": "orders",
 }
 
 

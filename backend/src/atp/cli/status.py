@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from atp.alerts.gating import telegram_status
+from atp.alerts.summary import display_zone
 from atp.cli.common import get_context
 from atp.db.base import utcnow
 from atp.market.health import data_health
@@ -14,11 +15,14 @@ from atp.monitor.causes import global_causes
 from atp.monitor.cycle import telegram_gate_state
 from atp.monitor.service import monitor_status
 from atp.ops.trading_settings import list_settings
+from atp.orders.views import TradingSummary, plain, trading_summary
 
 
 @click.command("status")
 @click.option(
-    "--check", is_flag=True, help="Exit 1 when the monitor is down or a blocker is active."
+    "--check",
+    is_flag=True,
+    help="Exit 1 when the monitor is down, a blocker is active or a position is naked.",
 )
 def status(check: bool) -> None:
     """Monitor, global blockers, Telegram, market data and trading switches at a glance."""
@@ -34,9 +38,12 @@ def status(check: bool) -> None:
         timeframes = app.settings.market_timeframes.split(",")
         health = data_health(session, timeframes=timeframes, now=utcnow())
         switches = {s.key: s.value for s in list_settings(session)}
+        trading = trading_summary(session, utcnow(), display_zone(app.settings))
     for line in _lines(monitor, telegram.notifier_kind, telegram.reason_code, health, switches):
         click.echo(line)
-    if check and (not monitor["signal_monitor_running"] or monitor["blockers"]):
+    for line in _trading_lines(trading):
+        click.echo(line)
+    if check and (not monitor["signal_monitor_running"] or monitor["blockers"] or trading.naked):
         raise SystemExit(1)
 
 
@@ -66,6 +73,23 @@ def _lines(
     blockers = monitor["blockers"]
     lines.append(f"blockers: {len(blockers) or 'none'}")
     lines += [f"  [GLOBAL_BLOCKER] {b['code']}: {b['message']}" for b in blockers]
+    return lines
+
+
+def _trading_lines(summary: TradingSummary) -> list[str]:
+    intents = " ".join(f"{k}={v}" for k, v in sorted(summary.active_intents.items()))
+    lines = [
+        f"orders:   positions={summary.open_positions} naked={len(summary.naked)} "
+        f"flattening={len(summary.flattening)} realised_today={plain(summary.realised_today)} "
+        f"(fees {plain(summary.fees_today)}) active_intents: {intents or 'none'}"
+    ]
+    # Loud on purpose: a naked position loses money without limit if the market turns.
+    lines += [
+        f"  !!! [NAKED POSITION] {symbol}: NO confirmed stop-loss; see `atp positions` and "
+        'docs/runbook.md "Naked position"'
+        for symbol in summary.naked
+    ]
+    lines += [f"  [FLATTENING] {symbol}: being closed at market" for symbol in summary.flattening]
     return lines
 
 
