@@ -287,3 +287,18 @@ def test_status_shows_a_naked_position_loudly_and_fails_the_check(
     assert code == 1
     assert "orders:   positions=3 naked=1 flattening=0 realised_today=5 (fees 0.1)" in out
     assert "!!! [NAKED POSITION] BTC_USDT: NO confirmed stop-loss" in out
+
+
+def test_a_new_entry_is_not_an_overdue_naked_position(sessions: sessionmaker[Session]) -> None:
+    """Between the fill and the OCO confirmation a position is naked for a moment: status
+    --check must not fail on every new entry, only on one left naked past the grace."""
+    from atp.orders.views import NAKED_GRACE
+
+    with unit_of_work(sessions) as session:
+        _position(session, "BTC_USDT", "0.01", "60000", "naked")
+    opened = T0 - timedelta(hours=2)
+    with sessions() as session:
+        fresh = trading_summary(session, opened + NAKED_GRACE / 2)
+        late = trading_summary(session, opened + NAKED_GRACE * 2)
+    assert fresh.naked == ["BTC_USDT"] and fresh.naked_overdue == []
+    assert late.naked_overdue == ["BTC_USDT"]

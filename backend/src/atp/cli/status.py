@@ -22,7 +22,7 @@ from atp.orders.views import TradingSummary, plain, trading_summary
 @click.option(
     "--check",
     is_flag=True,
-    help="Exit 1 when the monitor is down, a blocker is active or a position is naked.",
+    help="Exit 1 when the monitor is down, a blocker is active or a position is naked for over a minute.",
 )
 def status(check: bool) -> None:
     """Monitor, global blockers, Telegram, market data and trading switches at a glance."""
@@ -43,7 +43,8 @@ def status(check: bool) -> None:
         click.echo(line)
     for line in _trading_lines(trading):
         click.echo(line)
-    if check and (not monitor["signal_monitor_running"] or monitor["blockers"] or trading.naked):
+    problems = monitor["blockers"] or trading.naked_overdue
+    if check and (not monitor["signal_monitor_running"] or problems):
         raise SystemExit(1)
 
 

@@ -109,10 +109,16 @@ class OrderHistoryPage:
     next_before_id: int | None  # pass as before_id for the next (older) page; None: no more
 
 
+# A new entry is naked until its OCO is confirmed (about one sync pass); longer is an incident.
+NAKED_GRACE = timedelta(seconds=60)
+
+
 @dataclass(frozen=True)
 class TradingSummary:
     open_positions: int
     naked: list[str]
+    # Naked for longer than a fill-to-protection round takes: an incident, not a new entry.
+    naked_overdue: list[str]
     flattening: list[str]
     day_start: datetime  # UTC start of "today" in the zone asked for
     realised_today: Decimal  # fill ledger, net of valued fees
@@ -182,12 +188,16 @@ def trading_summary(session: Session, now: datetime, zone: tzinfo = UTC) -> Trad
     start = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
     totals = fill_totals(session, start, start + timedelta(days=1))
     positions = open_positions(session)
+    naked = [p for p in positions if p.protection_status == ProtectionStatus.NAKED]
     by_status = select(OrderIntent.status, func.count()).group_by(OrderIntent.status)
     active = by_status.where(OrderIntent.status.in_(ACTIVE_INTENT_STATES))
     today = by_status.where(OrderIntent.created_at >= start)
     return TradingSummary(
         open_positions=len(positions),
-        naked=[p.symbol for p in positions if p.protection_status == ProtectionStatus.NAKED],
+        naked=[p.symbol for p in naked],
+        naked_overdue=[
+            p.symbol for p in naked if p.opened_at is None or now - p.opened_at > NAKED_GRACE
+        ],
         flattening=[
             p.symbol for p in positions if p.protection_status == ProtectionStatus.FLATTENING
         ],
