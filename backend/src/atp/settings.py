@@ -228,6 +228,17 @@ class Settings(BaseSettings):
     # is on AND the guardian saw the same orphan on two consecutive passes.
     orders_cancel_orphans: bool = Field(default=False, validation_alias="ORDERS_CANCEL_ORPHANS")
 
+    # --- guardian: gapped stops (atp.orders.gapped_stops; docs/orders.md, "Guardian") --------
+    # A fired STOP_LIMIT whose LIMIT order rests unfilled while the price is beyond its limit
+    # for this long leaves the position naked: the guardian cancels it and closes at market.
+    orders_gapped_stop_seconds: float = Field(
+        default=10.0, ge=0, le=3600, validation_alias="ORDERS_GAPPED_STOP_SECONDS"
+    )
+    # The `market_prices` last price the gap check may use: fetch and exchange time this recent.
+    orders_gapped_stop_price_max_age_seconds: float = Field(
+        default=60.0, ge=5, le=900, validation_alias="ORDERS_GAPPED_STOP_PRICE_MAX_AGE_SECONDS"
+    )
+
     # --- paper broker (atp.adapters.paper; TRADING_MODE=paper) -------------------------------
     # Market fills move the latest price against the order by this many basis points.
     paper_slippage_bps: Decimal = Field(

@@ -3,8 +3,10 @@
 Faithful where the flow depends on it: writes are only queued (an order becomes visible to
 reads `hide_reads` reads later), a reused client_oid is refused with 204 (RECONCILE), an OCO
 reserves its quantity once and cancels its sibling when one leg fills, a trigger on the wrong
-side is refused (50007), protection needs free base balance (306). State can live in a JSON file,
-so it survives a process killed with SIGKILL (the crash test). Every write is logged in `calls`.
+side is refused (50007), protection needs free base balance (306), a read in the wrong
+namespace (`advanced=False` for a leg or trigger, `True` for a plain order) finds nothing. State
+can live in a JSON file, so it survives a process killed with SIGKILL (the crash test). Every
+write is logged in `calls`.
 """
 
 from __future__ import annotations
@@ -185,11 +187,13 @@ class FakeBroker:
                 self._cancel(order)
         self._save()
 
-    async def order_by_client_oid(self, client_oid: str) -> OrderState | None:
+    async def order_by_client_oid(
+        self, client_oid: str, *, advanced: bool | None = None
+    ) -> OrderState | None:
         self._auth()
         order = self._by_oid(client_oid)
-        if order is None:
-            return None
+        if order is None or advanced not in (None, _in_advanced_namespace(order)):
+            return None  # as on Crypto.com: plain detail never shows a trigger order or leg
         if order["hidden"] > 0:
             order["hidden"] -= 1
             self._save()
@@ -343,6 +347,10 @@ class FakeBroker:
 
 def _dec(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
+
+
+def _in_advanced_namespace(o: dict[str, Any]) -> bool:
+    return bool(o["list_id"]) or o["kind"] not in ("MARKET", "LIMIT")
 
 
 def _state(o: dict[str, Any]) -> OrderState:

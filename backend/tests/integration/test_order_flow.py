@@ -8,9 +8,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from atp.core.retry import RetryClass
 from atp.db.base import utcnow
 from atp.orders import states
 from atp.orders.flow import OrderFlow
+from atp.orders.ports import BrokerError
 from atp.orders.runtime import OrderRuntime
 from atp.settings import Settings
 from tests.fakes.fake_broker import FakeBroker
@@ -218,3 +220,90 @@ def test_refused_entry_is_rejected_with_the_code(sessions, settings) -> None:  #
     intent = intent_row(sessions, intent_id)
     assert intent.status == states.REJECTED
     assert "306" in (intent.block_reason or "")
+
+
+def test_burst_sends_every_entry_before_any_protection(sessions, settings) -> None:  # type: ignore[no-untyped-def]
+    broker = FakeBroker(Decimal("2000"))
+    broker.options.hide_reads = 1  # each entry is seen only on its second read
+    ids = [make_intent(sessions, f"b{n}", symbol=f"C{n}_USDT") for n in range(3)]
+    report = run(_flow(sessions, broker, settings).run_once())
+
+    assert [intent_row(sessions, i).status for i in ids] == [states.PROTECTED] * 3
+    assert [c["op"] for c in broker.calls] == ["entry"] * 3 + ["oco"] * 3
+    assert report.transitions == {states.PROTECTED: 3} and report.errors == 0
+
+
+def _refuse_first_entry(broker: FakeBroker, error: BrokerError) -> list[str]:
+    """The first create-order is refused with `error` (nothing placed); later ones go through."""
+    sent: list[str] = []
+    place = broker.place_market_entry
+
+    async def place_once_refused(entry):  # type: ignore[no-untyped-def]
+        sent.append(entry.client_oid)
+        if len(sent) == 1:
+            raise error
+        return await place(entry)
+
+    broker.place_market_entry = place_once_refused  # type: ignore[method-assign]
+    return sent
+
+
+MAINTENANCE = BrokerError("SYSTEM_MAINTENANCE", code=9010001, retry=RetryClass.BACKOFF)
+
+
+def test_backoff_entry_is_sent_again_next_tick_with_the_same_client_oid(sessions, settings) -> None:  # type: ignore[no-untyped-def]
+    broker = FakeBroker(Decimal("2000"))
+    sent = _refuse_first_entry(broker, MAINTENANCE)
+    intent_id = make_intent(sessions)
+    flow = _flow(sessions, broker, settings)
+
+    report = run(flow.run_once())
+    intent = intent_row(sessions, intent_id)
+    assert intent.status == states.PENDING  # not lost, and not resent within the same tick
+    assert (intent.error_message or "").startswith("ENTRY_BACKOFF:9010001")
+    assert report.transitions == {states.PENDING: 1}
+    assert broker.state["orders"] == {}
+
+    run(flow.run_once())
+    intent = intent_row(sessions, intent_id)
+    assert intent.status == states.PROTECTED
+    assert sent == [intent.client_oid, intent.client_oid]
+    assert broker.entries_for(intent.client_oid) == 1  # exactly one order on the broker
+    entries = [o for o in broker.state["orders"].values() if o["kind"] == "MARKET"]
+    assert [o["client_oid"] for o in entries] == [intent.client_oid]
+
+
+@pytest.mark.parametrize("late", ["ttl", "kill_switch"])
+def test_backoff_retry_rechecks_ttl_and_limits(sessions, settings, late) -> None:  # type: ignore[no-untyped-def]
+    broker = FakeBroker(Decimal("2000"))
+    sent = _refuse_first_entry(broker, MAINTENANCE)
+    intent_id = make_intent(sessions)
+    rt = runtime(sessions, broker, settings)
+    run(OrderFlow(rt).run_once())
+    assert intent_row(sessions, intent_id).status == states.PENDING
+    if late == "ttl":
+        rt.now = lambda: utcnow() + timedelta(seconds=settings.order_intent_ttl_seconds + 5)
+    else:
+        set_switch(sessions, "KILL_SWITCH", "true")
+    run(OrderFlow(rt).run_once())
+    intent = intent_row(sessions, intent_id)
+    assert intent.status == (states.EXPIRED if late == "ttl" else states.BLOCKED)
+    assert len(sent) == 1 and broker.state["orders"] == {}
+
+
+def test_reconcile_entry_is_looked_up_and_never_resent(sessions, settings) -> None:  # type: ignore[no-untyped-def]
+    broker = FakeBroker(Decimal("2000"))
+    duplicate = BrokerError("DUPLICATE_CLORDID", code=204, retry=RetryClass.RECONCILE)
+    sent = _refuse_first_entry(broker, duplicate)
+    intent_id = make_intent(sessions)
+    rt = runtime(sessions, broker, settings)
+    flow = OrderFlow(rt)
+    run(flow.run_once())
+    run(flow.run_once())
+    assert intent_row(sessions, intent_id).status == states.SUBMITTING  # looked up, not resent
+    rt.now = lambda: utcnow() + timedelta(seconds=rt.settings.orders_lookup_grace_seconds + 1)
+    run(flow.run_once())
+    intent = intent_row(sessions, intent_id)
+    assert intent.status == states.FAILED
+    assert "DUPLICATE_CLORDID" in (intent.error_message or "")
+    assert len(sent) == 1 and broker.state["orders"] == {}

@@ -2,9 +2,13 @@
 
 FLATTENING is committed (with the flatten attempt number, from which the SELL's client_oid
 derives, and the critical alert in the same transaction) before the request is sent; a restart
-looks that order up by client_oid before any new attempt. Up to FLATTEN_ATTEMPTS requests; then
-the intent is UNPROTECTED and the operator takes over (docs/runbook.md, "Naked position").
-With ORDERS_FLATTEN_UNPROTECTED off the intent goes straight to UNPROTECTED, alert included.
+looks that order up by client_oid before any new attempt. Two ways in: protection failed for
+good (`start`, from FILLED / PROTECTING), or the guardian saw a PROTECTED intent's stop gap
+(`start_gapped`). Before the SELL, whatever of the intent's protection is still open (a leg, a
+fired stop's resting order) is cancelled and must be gone (atp.orders.release). Up to
+FLATTEN_ATTEMPTS requests; then the intent is UNPROTECTED and the operator takes over
+(docs/runbook.md, "Naked position"). With ORDERS_FLATTEN_UNPROTECTED off the intent goes
+straight to UNPROTECTED, alert included.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from atp.orders.plan import CLOSING_SIDE, remaining_quantity
 from atp.orders.ports import Broker, BrokerAuthError, BrokerError, InstrumentRules, MarketEntry
 from atp.orders.positions import ProtectionStatus
 from atp.orders.records import clip, critical_alert, mark_position, record_order
+from atp.orders.release import release_protection
 from atp.orders.runtime import OrderRuntime
 
 log = logging.getLogger(__name__)
@@ -59,29 +64,46 @@ class Flattener:
 
     async def start(self, intent_id: int, reason: str) -> str:
         """Protection failed for good: alert, then close at market (or stop at UNPROTECTED)."""
+        return await self._begin(
+            intent_id,
+            (states.FILLED, states.PROTECTING),
+            "PROTECTION_FAILED",
+            reason,
+            f"no stop-loss could be confirmed ({reason}); closing the position at market",
+        )
+
+    async def start_gapped(self, intent_id: int, detail: str) -> str:
+        """The guardian saw a PROTECTED intent's stop gap (atp.orders.gapped_stops): the
+        resting order and the take-profit are cancelled, then the position is sold at market."""
+        return await self._begin(
+            intent_id,
+            (states.PROTECTED,),
+            "STOP_GAPPED",
+            detail,
+            f"{detail}; the position is NOT protected: cancelling the stop's order and "
+            "closing the position at market",
+        )
+
+    async def _begin(
+        self, intent_id: int, from_states: tuple[str, ...], code: str, reason: str, text: str
+    ) -> str:
+        """FLATTENING + the critical alert in one transaction, then the first request."""
         rt = self.rt
         if not rt.settings.orders_flatten_unprotected:
             return self._unprotected(intent_id, f"{reason}; ORDERS_FLATTEN_UNPROTECTED is off")
         with rt.tx() as session:
             intent = session.get_one(OrderIntent, intent_id)
-            if intent.status not in (states.FILLED, states.PROTECTING):
+            if intent.status not in from_states:
                 return intent.status
-            intent.status, intent.block_reason = (
-                states.FLATTENING,
-                clip(f"PROTECTION_FAILED: {reason}"),
-            )
-            critical_alert(
-                session,
-                rt.settings,
-                intent,
-                "PROTECTION_FAILED",
-                f"no stop-loss could be confirmed ({reason}); closing the position at market",
-            )
+            intent.status, intent.block_reason = states.FLATTENING, clip(f"{code}: {reason}")
+            critical_alert(session, rt.settings, intent, code, text)
             mark_position(session, intent.symbol, ProtectionStatus.FLATTENING, rt.now())
         return await self._send(intent_id)
 
     async def _send(self, intent_id: int) -> str:
         rt = self.rt
+        if not await release_protection(rt, intent_id):
+            return states.FLATTENING  # a leg still holds the coins: the next tick goes on
         with rt.sessions() as session:
             intent = session.get_one(OrderIntent, intent_id)
             symbol, remaining = intent.symbol, remaining_quantity(session, intent)

@@ -3,18 +3,20 @@
 Entry rules (docs/orders.md):
 - the limits are re-checked in the transaction that commits SUBMITTING (atp.orders.checks);
 - SUBMITTING is committed, with the intent's deterministic client_oid, BEFORE the request;
-- the entry request is sent at most once per intent. After SUBMITTING the intent is only ever
+- an entry whose outcome is unknown is never sent again. After SUBMITTING the intent is only
   looked up by client_oid: found -> it goes on; never seen within ORDERS_LOOKUP_GRACE_SECONDS
   -> FAILED (a fill that shows up later revives it, see atp.orders.sync);
-- a refusal (retry class NO) ends it REJECTED; any other failure (timeout, 5xx, unknown
-  outcome) leaves it SUBMITTING, to be looked up on the next tick.
+- a refusal (retry class NO) ends it REJECTED; a refusal for now (BACKOFF: nothing was placed)
+  makes it PENDING again, sent on a later tick with the same client_oid after the same checks;
+  any other failure (timeout, 5xx, RECONCILE, a crash) leaves it SUBMITTING, to be looked up.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -35,6 +37,7 @@ from atp.orders.runtime import OrderRuntime
 
 log = logging.getLogger(__name__)
 NOTIONAL_STEP = Decimal("0.01")  # USD / USDT quotes (spec §15.15)
+PROTECTION_STATES = (states.FILLED, states.PROTECTING, states.FLATTENING)
 
 
 @dataclass
@@ -51,40 +54,78 @@ class OrderFlow:
         self.protector = Protector(rt)
 
     async def run_once(self) -> FlowReport:
-        """Drive every working intent one step further (oldest first)."""
+        """Drive every working intent as far as it can go now, in three rounds (oldest first).
+
+        1. every PENDING intent is checked, committed SUBMITTING and its entry sent: the entries
+           of a burst go out back to back instead of each waiting for the previous one's fill
+           and protection;
+        2. every SUBMITTING / SUBMITTED entry is read back by client_oid, all of them sharing one
+           polling budget, and each fill is committed as soon as it is seen;
+        3. every filled intent is protected (or its protection confirmed, or it is flattened).
+
+        One intent at a time within each round: each step is a few sequential requests, and the
+        rate limiter spaces them anyway. A broker error stops that intent for this tick only.
+        """
         report = FlowReport()
+        ids = self._working_ids()
+        failed: set[int] = set()
+        for intent_id in self._in_states(ids, (states.PENDING,)):
+            await self._guarded(report, failed, intent_id, self._submit)
+        entries = self._in_states(ids, (states.SUBMITTING, states.SUBMITTED))
+        await self._confirm_entries([i for i in entries if i not in failed], report, failed)
+        for intent_id in self._in_states(ids, PROTECTION_STATES):
+            if intent_id not in failed:
+                await self._guarded(report, failed, intent_id, self.protector.advance)
+        for status in self._statuses([i for i in ids if i not in failed]).values():
+            report.advanced += 1
+            report.transitions[status] = report.transitions.get(status, 0) + 1
+        return report
+
+    async def _guarded(
+        self,
+        report: FlowReport,
+        failed: set[int],
+        intent_id: int,
+        step: Callable[[int], Awaitable[str]],
+    ) -> None:
+        try:
+            await step(intent_id)
+        except BrokerAuthError:
+            raise  # a global problem: the worker reports it and retries next tick
+        except BrokerError as exc:
+            self._tick_error(report, failed, [intent_id], exc)
+
+    def _tick_error(
+        self, report: FlowReport, failed: set[int], intent_ids: list[int], exc: BrokerError
+    ) -> None:
+        report.errors += 1
+        report.last_error = short_error(exc)
+        failed.update(intent_ids)
+        log.warning("[ORDERS] intent(s) %s: %s (retrying next tick)", intent_ids, exc)
+
+    def _working_ids(self) -> list[int]:
         with self.rt.sessions() as session:
-            ids = list(
+            return list(
                 session.scalars(
                     select(OrderIntent.id)
                     .where(OrderIntent.status.in_(states.WORKING_STATES))
                     .order_by(OrderIntent.id)
                 )
             )
-        for intent_id in ids:
-            try:
-                final = await self.advance(intent_id)
-            except BrokerAuthError:
-                raise  # a global problem: the worker reports it and retries next tick
-            except BrokerError as exc:
-                report.errors += 1
-                report.last_error = short_error(exc)
-                log.warning("[ORDERS] intent %s: %s (retrying next tick)", intent_id, exc)
-                continue
-            report.advanced += 1
-            report.transitions[final] = report.transitions.get(final, 0) + 1
-        return report
 
-    async def advance(self, intent_id: int) -> str:
-        """Move one intent as far as it can go now; returns its status afterwards."""
-        status = self._status(intent_id)
-        if status == states.PENDING:
-            status = await self._submit(intent_id)
-        if status in (states.SUBMITTING, states.SUBMITTED):
-            status = await self._confirm_entry(intent_id)
-        if status in (states.FILLED, states.PROTECTING, states.FLATTENING):
-            status = await self.protector.advance(intent_id)
-        return status
+    def _statuses(self, intent_ids: list[int]) -> dict[int, str]:
+        if not intent_ids:
+            return {}
+        with self.rt.sessions() as session:
+            rows = session.execute(
+                select(OrderIntent.id, OrderIntent.status).where(OrderIntent.id.in_(intent_ids))
+            ).all()
+        return {row.id: row.status for row in rows}
+
+    def _in_states(self, intent_ids: list[int], wanted: tuple[str, ...]) -> list[int]:
+        """Those of `intent_ids` now in one of `wanted` (re-read: an earlier round moved them)."""
+        statuses = self._statuses(intent_ids)
+        return [i for i in intent_ids if statuses.get(i) in wanted]
 
     def _status(self, intent_id: int) -> str:
         with self.rt.sessions() as session:
@@ -123,6 +164,8 @@ class OrderFlow:
                 if isinstance(exc, BrokerAuthError):
                     raise
                 return states.REJECTED
+            if exc.retry is RetryClass.BACKOFF:
+                return self._retry_later(intent_id, exc)
             self._note_error(intent_id, exc)  # outcome unknown: looked up, never resent
             return states.SUBMITTING
         except Exception as exc:  # transport failure, timeout: the request may have landed
@@ -135,12 +178,41 @@ class OrderFlow:
                 intent.exchange_order_id = accepted.order_id
             return intent.status
 
-    async def _confirm_entry(self, intent_id: int) -> str:
+    async def _confirm_entries(
+        self, intent_ids: list[int], report: FlowReport, failed: set[int]
+    ) -> None:
+        """Read the entries back by client_oid (plain orders), one polling budget for all."""
+        if not intent_ids:
+            return
         rt = self.rt
         with rt.sessions() as session:
-            intent = session.get_one(OrderIntent, intent_id)
-            client_oid, submitted_at = intent.client_oid, intent.submitted_at
-        state = await rt.lookup(client_oid, until_terminal=True)
+            rows = session.execute(
+                select(OrderIntent.client_oid, OrderIntent.id, OrderIntent.submitted_at).where(
+                    OrderIntent.id.in_(intent_ids)
+                )
+            ).all()
+        sent = {
+            client_oid: (intent_id, submitted_at) for client_oid, intent_id, submitted_at in rows
+        }
+        unread = set(sent)
+        try:
+            async for client_oid, state in rt.read_back(list(sent), True, False):
+                unread.discard(client_oid)
+                intent_id, submitted_at = sent[client_oid]
+                self._entry_read(intent_id, client_oid, submitted_at, state)
+        except BrokerAuthError:
+            raise
+        except BrokerError as exc:  # a failed read: those not read yet wait for the next tick
+            self._tick_error(report, failed, sorted(sent[oid][0] for oid in unread), exc)
+
+    def _entry_read(
+        self,
+        intent_id: int,
+        client_oid: str,
+        submitted_at: datetime | None,
+        state: OrderState | None,
+    ) -> str:
+        rt = self.rt
         if state is None:
             waited = rt.now() - (submitted_at or rt.now())
             if waited > timedelta(seconds=rt.settings.orders_lookup_grace_seconds):
@@ -202,6 +274,27 @@ class OrderFlow:
             intent.status, intent.block_reason = status, clip(reason)
         log.warning("[ORDERS] intent %s %s: %s", intent_id, status, reason)
         return status
+
+    def _retry_later(self, intent_id: int, exc: BrokerError) -> str:
+        """The exchange refused for now and placed nothing (spec §10.1 "Backoff": throttled
+        after the client's retries, maintenance, no or stale mark price, market not open).
+
+        PENDING again: the next tick re-checks the limits and the TTL and sends the same request
+        with the same client_oid (were it on the exchange after all, the resend would be refused
+        with 204 and looked up). An unknown outcome is never classed BACKOFF for a write (the
+        private client turns it into RECONCILE), so this never sends a second entry.
+        """
+        reason = f"ENTRY_BACKOFF:{exc.code}: {short_error(exc)}"
+        with self.rt.tx() as session:
+            intent = session.get_one(OrderIntent, intent_id)
+            if intent.status != states.SUBMITTING:
+                return intent.status
+            intent.status, intent.submitted_at = states.PENDING, None
+            intent.error_message = clip(reason)
+        log.warning(
+            "[ORDERS] intent %s entry refused for now (%s); resent next tick", intent_id, reason
+        )
+        return states.PENDING
 
     def _note_error(self, intent_id: int, exc: BaseException) -> None:
         log.warning("[ORDERS] intent %s entry outcome unknown (%s); looked up", intent_id, exc)

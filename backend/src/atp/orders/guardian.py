@@ -5,6 +5,10 @@ Each pass, after the sync refreshed our mirror rows:
   a partial take-profit that left the rest uncovered) goes back to FILLED with its ladder reset:
   the flow re-places protection for what is left, and a critical alert goes to the ops chat;
 - UNPROTECTED intents (flattening off or failed) are counted and logged every pass;
+- gapped stops (atp.orders.gapped_stops): a PROTECTED intent whose STOP_LIMIT fired and whose
+  resulting LIMIT order rests unfilled beyond the price for ORDERS_GAPPED_STOP_SECONDS is
+  naked: that order (and a live take-profit) is cancelled and the position closed at market
+  (atp.orders.flatten), with a critical STOP_GAPPED alert;
 - orphans: open protective orders (trigger orders or list legs) whose position is gone - their
   intent has ended, or nothing of ours knows them. They are reported (log + heartbeat). One of
   ours (client_oid "atp-...") is cancelled only when ORDERS_CANCEL_ORPHANS is on AND the same
@@ -21,6 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atp.orders import states
+from atp.orders.flatten import Flattener
+from atp.orders.gapped_stops import GappedStop, GappedStopWatch
 from atp.orders.models import ExchangeOrder, OrderIntent
 from atp.orders.plan import remaining_quantity
 from atp.orders.ports import BrokerAuthError, BrokerError, OrderState
@@ -46,6 +52,7 @@ HOLDS_POSITION = (states.PROTECTED, *NOT_COVERED)
 class GuardianReport:
     repaired: int = 0
     unprotected: int = 0
+    gapped: list[int] = field(default_factory=list)  # intents flattened after a gapped stop
     orphans: list[str] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
 
@@ -54,6 +61,8 @@ class Guardian:
     def __init__(self, rt: OrderRuntime) -> None:
         self.rt = rt
         self._orphans_last_pass: set[str] = set()
+        self.gaps = GappedStopWatch(rt)
+        self.flattener = Flattener(rt)
 
     async def run_once(self, open_orders: list[OrderState]) -> GuardianReport:
         report = GuardianReport()
@@ -62,6 +71,10 @@ class Guardian:
             self._align_position_status(session)
             report.unprotected = self._count_unprotected(session)
             orphans = self._orphans(session, open_orders)
+            gapped = self.gaps.due(session, open_orders)
+        for gap in gapped:
+            await self._flatten_gapped(gap)
+            report.gapped.append(gap.intent_id)
         report.orphans = [o.order_id for o in orphans]
         lists_cancelled: set[str] = set()  # both legs of an OCO are orphans: one cancel-oco
         for order in orphans:
@@ -80,6 +93,18 @@ class Guardian:
                 report.cancelled.append(order.order_id)
         self._orphans_last_pass = set(report.orphans)
         return report
+
+    async def _flatten_gapped(self, gap: GappedStop) -> None:
+        detail = gap.describe(self.rt.now())
+        log.error(
+            "[GUARDIAN] intent %s %s %s: closing at market", gap.intent_id, gap.symbol, detail
+        )
+        try:
+            await self.flattener.start_gapped(gap.intent_id, detail)
+        except BrokerAuthError:
+            raise
+        except BrokerError as exc:  # FLATTENING is committed: the flow goes on next tick
+            log.warning("[GUARDIAN] intent %s flatten after gapped stop: %s", gap.intent_id, exc)
 
     def _repair_missing_stops(self, session: Session) -> int:
         repaired = 0

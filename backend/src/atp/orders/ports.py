@@ -188,8 +188,12 @@ class Broker(Protocol):
 
     async def cancel_list(self, list_id: str) -> None: ...
 
-    async def order_by_client_oid(self, client_oid: str) -> OrderState | None:
-        """Plain first, then advanced; None when the exchange has no such order."""
+    async def order_by_client_oid(
+        self, client_oid: str, *, advanced: bool | None = None
+    ) -> OrderState | None:
+        """None when the exchange has no such order. `advanced`: the namespace to ask (spec
+        §9.1): True = advanced only (trigger orders, list legs), False = plain only, None
+        (unknown) = plain first, then advanced. A broker with one namespace ignores it."""
         ...
 
     async def open_orders(self, symbol: str | None = None) -> list[OrderState]:

@@ -55,6 +55,8 @@ class Protector:
                 if not await self._release_leftover_legs(intent_id):
                     return status  # the old leg is still cancelling: the next tick goes on
                 status = await self._place_next(intent_id)
+                if status == states.PROTECTING:
+                    return status  # just read back, not seen yet: the next tick looks again
             elif status == states.PROTECTING:
                 status = await self._confirm(intent_id)
                 if status == states.PROTECTING:
@@ -88,7 +90,12 @@ class Protector:
             ).all()
         still_open = 0
         for row_id, client_oid in legs:
-            state = await rt.broker.order_by_client_oid(client_oid) if client_oid else None
+            # Every protection leg is a list leg or a trigger order: advanced namespace only.
+            state = (
+                await rt.broker.order_by_client_oid(client_oid, advanced=True)
+                if client_oid
+                else None
+            )
             if state is not None and not state.status.is_terminal:
                 log.warning(
                     "[ORDERS] intent %s: cancelling leftover protection leg %s before re-protecting",
@@ -96,7 +103,9 @@ class Protector:
                     state.order_id,
                 )
                 await rt.broker.cancel(state)
-                state = await rt.broker.order_by_client_oid(state.client_oid or client_oid)
+                state = await rt.broker.order_by_client_oid(
+                    state.client_oid or client_oid, advanced=True
+                )
             if state is None:
                 continue  # unknown to the exchange: the sync settles the row
             with rt.tx() as session:
@@ -196,10 +205,11 @@ class Protector:
             )
             sl_oid = states.derived_client_oid(intent.client_oid, "sl", attempt)
             tp_oid = states.derived_client_oid(intent.client_oid, "tp", attempt)
-        stop = await rt.lookup(sl_oid)
+        # The legs are list legs or trigger orders: asked in the advanced namespace directly.
+        stop = await rt.lookup(sl_oid, advanced=True)
         take_profit = None
         if mode != states.STOP_ONLY and stop is not None:
-            take_profit = await rt.broker.order_by_client_oid(tp_oid)
+            take_profit = await rt.broker.order_by_client_oid(tp_oid, advanced=True)
         if stop is None:
             waited = rt.now() - (sent_at or rt.now())
             if waited > timedelta(seconds=rt.settings.orders_lookup_grace_seconds):

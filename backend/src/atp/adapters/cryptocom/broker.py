@@ -223,10 +223,18 @@ class CryptoComBroker:
 
     # --- reads ------------------------------------------------------------------------------
 
-    async def order_by_client_oid(self, client_oid: str) -> OrderState | None:
-        """Plain detail first, then advanced; an empty answer or 40401 means "not there"."""
+    async def order_by_client_oid(
+        self, client_oid: str, *, advanced: bool | None = None
+    ) -> OrderState | None:
+        """Plain detail, advanced detail, or (None) plain first, then advanced; an empty answer
+        or 40401 means "not there"."""
+        lookups = {
+            None: (self.private.get_order_detail, self.private.advanced_get_order_detail),
+            False: (self.private.get_order_detail,),
+            True: (self.private.advanced_get_order_detail,),
+        }[advanced]
         async with broker_errors():
-            for lookup in (self.private.get_order_detail, self.private.advanced_get_order_detail):
+            for lookup in lookups:
                 try:
                     row = await lookup(client_oid=client_oid)
                 except ExchangeError as error:

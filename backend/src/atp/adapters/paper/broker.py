@@ -139,7 +139,10 @@ class PaperBroker:
         await self._call(work)
 
     # --- the port: reads -------------------------------------------------------------------
-    async def order_by_client_oid(self, client_oid: str) -> OrderState | None:
+    async def order_by_client_oid(
+        self, client_oid: str, *, advanced: bool | None = None
+    ) -> OrderState | None:
+        # One book holds every kind: the namespace hint changes nothing here.
         def work(session: Session, _book: PaperBook, _now: datetime) -> OrderState | None:
             row = store.order_by_client_oid(session, client_oid)
             return None if row is None else store.to_order_state(row)

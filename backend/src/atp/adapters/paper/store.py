@@ -144,7 +144,9 @@ def to_order_state(row: PaperOrderRow) -> OrderState:
         trigger_price=row.trigger_price,
         list_id=row.list_id,
         reject_reason=row.reject_reason,
-        child_order_id=None,  # paper fills are booked on the order itself
+        # A fired trigger's resulting order is the paper order itself (its fills are booked on
+        # it): its own id, so a triggered STOP_LIMIT resting unfilled is told apart (spec §9.6).
+        child_order_id=row.order_id if row.triggered_at is not None else None,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
