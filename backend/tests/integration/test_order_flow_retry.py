@@ -7,11 +7,15 @@ policy allows, and the order flow makes the intent PENDING again instead of losi
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 
+import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from atp.orders import states
+from atp.orders.models import OrderIntent
 from atp.settings import Settings
 from tests.fakes.fake_exchange import Fault
 from tests.integration.broker_fake_support import FAST_RETRY, broker_on_fake, buy, long_oco
@@ -91,3 +95,28 @@ async def test_broker_lookup_asks_only_the_namespace_it_is_given() -> None:
         # Unknown namespace (None): plain first, then advanced, as before.
         assert await env.broker.order_by_client_oid("tp-1") is not None
         assert (len(env.codes(DETAIL)), len(env.codes(ADV_DETAIL))) == (3, 3)
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # SQLite serialises writers
+async def test_an_intent_expired_while_being_picked_up_is_never_sent(
+    sessions: Sessions, settings: Settings
+) -> None:
+    """The monitor expires a PENDING intent in the same instant the flow picks it up: the
+    expiry must win or wait, never be overwritten by SUBMITTING (and an entry sent)."""
+    async with order_desk(sessions, settings) as desk:
+        intent_id = sent_intent(desk, "race")
+        client_oid = desk.intent(intent_id).client_oid
+        other = sessions()
+        other.execute(
+            update(OrderIntent).where(OrderIntent.id == intent_id).values(status="EXPIRED")
+        )  # uncommitted: holds the row until the timer commits it
+        committer = threading.Timer(0.3, other.commit)
+        committer.start()
+        try:
+            await desk.tick()
+        finally:
+            committer.join()
+            other.close()
+        assert desk.intent(intent_id).status == "EXPIRED"
+        assert desk.request_codes(CREATE) == []
+        assert desk.env.orders_for(client_oid) == 0

@@ -134,7 +134,9 @@ class OrderFlow:
     async def _submit(self, intent_id: int) -> str:
         rt = self.rt
         with rt.tx() as session:
-            intent = session.get_one(OrderIntent, intent_id)
+            # Row lock: a concurrent writer (the monitor expiring or the sender cancelling this
+            # intent) either commits first and is seen here, or waits for SUBMITTING.
+            intent = session.get_one(OrderIntent, intent_id, with_for_update=True)
             if intent.status != states.PENDING:
                 return intent.status
             now = rt.now()
