@@ -8,9 +8,11 @@ State machine (docs/orders.md draws it):
        |        (looked up by client_oid;       failed: next fallback)       repair)
        |         never sent twice)
        +-> BLOCKED / REJECTED / EXPIRED / CANCELLED (no order was placed)
+    SUBMITTING -> PENDING (BACKOFF: proven not placed; resent next tick, same client_oid)
     SUBMITTING / SUBMITTED -> REJECTED (refused) / FAILED (never seen on the exchange)
     FILLED / PROTECTING -> FLATTENING -> FLATTENED   (protection could not be confirmed)
                                       -> UNPROTECTED (flattening off or failed: operator)
+    PROTECTED -> FLATTENING (the stop fired but its limit order was gapped through)
 
 Every state change is committed in its own (fenced) transaction BEFORE the request it
 announces is sent, so a process killed at any point finds, on restart, a state that says
