@@ -15,7 +15,20 @@ from starlette.middleware.cors import CORSMiddleware
 
 from atp import __version__
 from atp.api.docs import install_offline_docs
-from atp.api.routers import control, health, market
+from atp.api.routers import (
+    audit,
+    control,
+    dashboard,
+    health,
+    market,
+    messages,
+    orders,
+    presets,
+    signals,
+    system,
+    trading,
+    watchlist,
+)
 from atp.api.security import TOKEN_NOT_SET, MutationGuard, document_bearer_auth
 from atp.runtime.context import AppContext
 from atp.settings import Settings
@@ -49,6 +62,8 @@ def create_app(context: AppContext | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(control.router)
     app.include_router(market.router)
+    for area in (system, watchlist, presets, trading, signals, orders, messages, audit, dashboard):
+        app.include_router(area.router)
     install_offline_docs(app)
     _install_access_rules(app, ctx.settings)
     return app

@@ -1,0 +1,7 @@
+"""Routes: trading settings and the config-change trail (see the module's functions; thin: parse, one unit of work, call a service)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api", tags=["trading"])
