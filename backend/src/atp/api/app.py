@@ -15,6 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from atp import __version__
 from atp.api.docs import install_offline_docs
+from atp.api.metrics import install_metrics
 from atp.api.routers import (
     audit,
     control,
@@ -65,6 +66,7 @@ def create_app(context: AppContext | None = None) -> FastAPI:
     for area in (system, watchlist, presets, trading, signals, orders, messages, audit, dashboard):
         app.include_router(area.router)
     install_offline_docs(app)
+    install_metrics(app)  # request latency + GET /metrics (atp.api.metrics)
     _install_access_rules(app, ctx.settings)
     return app
 
