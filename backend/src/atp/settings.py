@@ -367,6 +367,11 @@ class Settings(BaseSettings):
     # The dashboard's origin(s), comma-separated (e.g. http://localhost:3000); empty = no CORS.
     dashboard_origin: str = Field(default="", validation_alias="DASHBOARD_ORIGIN")
 
+    # --- health / config / metrics (atp.ops.health, GET /api/config): build identity ---------
+    # Set by the image build or the deploy script; empty = "unknown" in /api/config and /metrics.
+    git_sha: str = Field(default="", max_length=64, validation_alias="GIT_SHA")
+    build_time: str = Field(default="", max_length=64, validation_alias="BUILD_TIME")
+
     @field_validator("api_token", mode="after")
     @classmethod
     def _check_api_token(cls, value: SecretStr) -> SecretStr:

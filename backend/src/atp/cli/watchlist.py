@@ -120,19 +120,10 @@ def _pairs(assignments: tuple[str, ...]) -> dict[str, str]:
 
 def _warn_above_order_cap(symbol: str, amount: object) -> None:
     """Saved, but say so now: the MAX_USD_PER_ORDER gate will refuse every order above the cap."""
-    from atp.monitor.switches import load_switches
-
-    if not isinstance(amount, Decimal):
-        return
     with get_context().sessions() as session:
-        cap = load_switches(session).max_usd_per_order
-    if amount > cap:
-        click.echo(
-            f"warning: {symbol} trade_amount_usd {_cell(amount)} is above MAX_USD_PER_ORDER "
-            f"{_cell(cap)}; its orders will be refused until the cap is raised "
-            "(atp settings set MAX_USD_PER_ORDER ...) or the amount lowered",
-            err=True,
-        )
+        warning = service.order_cap_warning(session, symbol, amount)
+    if warning is not None:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @watchlist.command("remove")

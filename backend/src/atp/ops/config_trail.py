@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atp.db.base import utcnow
@@ -76,3 +77,28 @@ def record_changes(
             new=new,
             actor=actor,
         )
+
+
+def list_changes(
+    session: Session,
+    *,
+    entity: str | None = None,
+    entity_key: str | None = None,
+    source: ChangeSource | None = None,
+    since: datetime | None = None,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> list[ConfigChange]:
+    """Newest first by id, at most `limit` rows with id < `before_id` (cursor pagination)."""
+    stmt = select(ConfigChange).order_by(ConfigChange.id.desc()).limit(limit)
+    if entity is not None:
+        stmt = stmt.where(ConfigChange.entity == entity)
+    if entity_key is not None:
+        stmt = stmt.where(ConfigChange.entity_key == entity_key)
+    if source is not None:
+        stmt = stmt.where(ConfigChange.source == str(source))
+    if since is not None:
+        stmt = stmt.where(ConfigChange.changed_at >= since)
+    if before_id is not None:
+        stmt = stmt.where(ConfigChange.id < before_id)
+    return list(session.scalars(stmt))

@@ -25,6 +25,16 @@ class SettingError(ValueError):
     """An unknown key or a value the switch cannot take; nothing was written."""
 
 
+class UnknownSettingError(SettingError):
+    """The key is not in the registry (a REST API answers 404 rather than 422)."""
+
+
+# The largest MAX_USD_PER_ORDER the registry accepts: no order can ever be larger, so a
+# watchlist trade amount above it is refused outright (below it, an amount above the current
+# cap is saved with a warning: the operator may raise the cap).
+MAX_USD_PER_ORDER_BOUND = 100_000
+
+
 def _flag(raw: str) -> str:
     value = parse_flag(raw)
     if value is None:
@@ -91,7 +101,7 @@ SPECS: dict[str, SettingSpec] = {
         ),
         SettingSpec(
             "MAX_USD_PER_ORDER",
-            _usd_up_to(100_000),
+            _usd_up_to(MAX_USD_PER_ORDER_BOUND),
             "100",
             "largest order in USD (larger is refused)",
         ),
@@ -132,13 +142,18 @@ def list_settings(session: Session) -> list[SettingValue]:
     return out
 
 
+def spec_for(key: str) -> SettingSpec:
+    spec = SPECS.get(key.strip().upper())
+    if spec is None:
+        raise UnknownSettingError(f"unknown setting {key!r}; known: {', '.join(SPECS)}")
+    return spec
+
+
 def set_setting(
     session: Session, *, key: str, raw: str, source: ChangeSource, actor: str | None = None
 ) -> tuple[str | None, str] | None:
     """Validate and store; return (old, new) when the value changed, None when it did not."""
-    spec = SPECS.get(key.strip().upper())
-    if spec is None:
-        raise SettingError(f"unknown setting {key!r}; known: {', '.join(SPECS)}")
+    spec = spec_for(key)
     new = spec.parse(raw)
     row = session.get(TradingSetting, spec.key)
     old = None if row is None else row.value

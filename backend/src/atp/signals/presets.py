@@ -46,6 +46,14 @@ class PresetError(ValueError):
     """A preset request that cannot be applied; the message says why."""
 
 
+class PresetNotFoundError(PresetError):
+    """No preset with that key."""
+
+
+class PresetConflictError(PresetError):
+    """A preset with that key already exists."""
+
+
 class PresetResolutionError(PresetError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -75,12 +83,22 @@ def list_presets(session: Session) -> list[StrategyPreset]:
     return list(session.scalars(select(StrategyPreset).order_by(StrategyPreset.key)))
 
 
+def page_presets(
+    session: Session, *, before_id: int | None = None, limit: int = 50
+) -> list[StrategyPreset]:
+    """Newest first by id, at most `limit` rows with id < `before_id` (cursor pagination)."""
+    stmt = select(StrategyPreset).order_by(StrategyPreset.id.desc()).limit(limit)
+    if before_id is not None:
+        stmt = stmt.where(StrategyPreset.id < before_id)
+    return list(session.scalars(stmt))
+
+
 def get_preset(session: Session, key: str) -> StrategyPreset:
     row = session.scalars(
         select(StrategyPreset).where(StrategyPreset.key == key.strip().lower())
     ).first()
     if row is None:
-        raise PresetError(f"unknown preset {key!r} (see `atp presets list`)")
+        raise PresetNotFoundError(f"unknown preset {key!r} (see `atp presets list`)")
     return row
 
 
@@ -190,7 +208,7 @@ def create_preset(
     except ValueError as exc:
         raise PresetError(str(exc)) from None
     if session.scalars(select(StrategyPreset.id).where(StrategyPreset.key == key)).first():
-        raise PresetError(f"preset {key} already exists (use `atp presets set`)")
+        raise PresetConflictError(f"preset {key} already exists (use `atp presets set`)")
     if description is not None and len(description) > 500:
         raise PresetError("description is limited to 500 characters")
     try:

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from atp.core.flags import parse_flag
+from atp.ops.trading_settings import MAX_USD_PER_ORDER_BOUND
 
 # Spot pairs (BTC_USDT) and perpetuals (BTCUSD-PERP); a bare coin such as ALGO is not an
 # instrument on Crypto.com (error 209), so it is refused here rather than at order time.
@@ -84,6 +85,18 @@ def positive_decimal(raw: str) -> Decimal:
     return value
 
 
+def trade_amount(raw: str) -> Decimal:
+    """Above the current MAX_USD_PER_ORDER is saved (with a warning: the cap may be raised);
+    above the largest cap the settings accept, no order could ever be sent, so it is refused."""
+    value = positive_decimal(raw)
+    if value > MAX_USD_PER_ORDER_BOUND:
+        raise InvalidValueError(
+            f"must be at most {MAX_USD_PER_ORDER_BOUND} USD (the largest MAX_USD_PER_ORDER "
+            f"allowed), got {raw!r}"
+        )
+    return value
+
+
 def non_negative_small(raw: str) -> Decimal:
     value = _small(raw)
     if value < 0:
@@ -124,7 +137,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "sell_alert_enabled": parse_bool,
     "trade_enabled": parse_bool,
     "trade_on_margin": parse_bool,
-    "trade_amount_usd": _optional(positive_decimal),
+    "trade_amount_usd": _optional(trade_amount),
     "preset": _optional(preset_key),
     "overrides": _optional(overrides),
     "min_price_change_pct": _optional(non_negative_small),

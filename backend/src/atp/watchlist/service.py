@@ -7,6 +7,7 @@ value anywhere in a request leaves the database unchanged.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +27,14 @@ ENTITY = "watchlist"
 
 class WatchlistError(ValueError):
     """A watchlist request that cannot be applied (unknown symbol, duplicate, bad value)."""
+
+
+class WatchlistNotFoundError(WatchlistError):
+    """The symbol is not on the watchlist (or, for restore, never was)."""
+
+
+class WatchlistConflictError(WatchlistError):
+    """The request clashes with the row's state: already on the list, or not deleted."""
 
 
 class Listing(StrEnum):
@@ -59,11 +68,50 @@ def list_items(session: Session, *, include_deleted: bool = False) -> list[Watch
     return list(session.scalars(stmt))
 
 
+def page_items(
+    session: Session,
+    *,
+    include_deleted: bool = False,
+    alert_enabled: bool | None = None,
+    trade_enabled: bool | None = None,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> list[WatchlistItem]:
+    """Newest first by id, at most `limit` rows with id < `before_id` (cursor pagination)."""
+    stmt = select(WatchlistItem).order_by(WatchlistItem.id.desc()).limit(limit)
+    if not include_deleted:
+        stmt = stmt.where(WatchlistItem.is_deleted.is_(False))
+    if alert_enabled is not None:
+        stmt = stmt.where(WatchlistItem.alert_enabled.is_(alert_enabled))
+    if trade_enabled is not None:
+        stmt = stmt.where(WatchlistItem.trade_enabled.is_(trade_enabled))
+    if before_id is not None:
+        stmt = stmt.where(WatchlistItem.id < before_id)
+    return list(session.scalars(stmt))
+
+
 def get_item(session: Session, *, symbol: str, include_deleted: bool = False) -> WatchlistItem:
-    item = _find(session, normalise_symbol(symbol))
+    item = _find(session, _symbol(symbol))
     if item is None or (item.is_deleted and not include_deleted):
-        raise WatchlistError(f"{symbol.upper()} is not on the watchlist")
+        raise WatchlistNotFoundError(f"{symbol.upper()} is not on the watchlist")
     return item
+
+
+def order_cap_warning(session: Session, symbol: str, amount: object) -> str | None:
+    """The amount is saved, but the MAX_USD_PER_ORDER gate will refuse every order above the
+    current cap: say so at edit time rather than at the first signal."""
+    from atp.monitor.switches import load_switches  # the gate's own reader (fail-safe values)
+
+    if not isinstance(amount, Decimal):
+        return None
+    cap = load_switches(session).max_usd_per_order
+    if amount <= cap:
+        return None
+    return (
+        f"{symbol} trade_amount_usd {_text(amount)} is above MAX_USD_PER_ORDER {_text(cap)}; "
+        "its orders will be refused until the cap is raised "
+        "(atp settings set MAX_USD_PER_ORDER ...) or the amount lowered"
+    )
 
 
 def add_item(
@@ -85,7 +133,7 @@ def add_item(
     existing = _find(session, normalised)
     if existing is not None:
         hint = "use `restore`" if existing.is_deleted else "use `set` to change it"
-        raise WatchlistError(f"{normalised} is already on the watchlist ({hint})")
+        raise WatchlistConflictError(f"{normalised} is already on the watchlist ({hint})")
     if check_listing and instrument_listing(session, normalised) is Listing.NOT_LISTED:
         known = session.scalar(select(func.count()).select_from(Instrument))
         raise WatchlistError(
@@ -156,9 +204,9 @@ def restore_item(
 ) -> WatchlistItem:
     item = _find(session, _symbol(symbol))
     if item is None:
-        raise WatchlistError(f"{symbol.upper()} was never on the watchlist; use `add`")
+        raise WatchlistNotFoundError(f"{symbol.upper()} was never on the watchlist; use `add`")
     if not item.is_deleted:
-        raise WatchlistError(f"{item.symbol} is not deleted")
+        raise WatchlistConflictError(f"{item.symbol} is not deleted")
     return _set_deleted(session, item, deleted=False, source=source, actor=actor)
 
 
@@ -203,7 +251,7 @@ def _find(session: Session, symbol: str) -> WatchlistItem | None:
 def _get_or_error(session: Session, symbol: str) -> WatchlistItem:
     item = _find(session, _symbol(symbol))
     if item is None or item.is_deleted:
-        raise WatchlistError(f"{symbol.upper()} is not on the watchlist")
+        raise WatchlistNotFoundError(f"{symbol.upper()} is not on the watchlist")
     return item
 
 
@@ -231,6 +279,8 @@ def _preset_exists(session: Session, key: str) -> bool:
 
 
 def _plain(value: Any) -> Any:
-    from decimal import Decimal
-
     return format(value, "f") if isinstance(value, Decimal) else value
+
+
+def _text(value: Decimal) -> str:
+    return format(value.normalize(), "f")
