@@ -23,6 +23,10 @@ def configure_logging(level: str) -> None:
     )
     # httpx logs every request URL at INFO; keep it quiet (and tokens out of logs).
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # PTB logs the bot URL, token included, at DEBUG ("Set Bot API URL: .../bot<token>"):
+    # never below INFO, never more verbose than LOG_LEVEL (tests/integration/test_secret_scan.py).
+    telegram_level = max(logging.INFO, logging.getLevelNamesMapping()[level.upper()])
+    logging.getLogger("telegram").setLevel(telegram_level)
     # Alembic narrates every context at INFO; the guard and `atp migrate` print their own summary.
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
