@@ -54,6 +54,8 @@ ARGUMENTS: dict[str, list[str]] = {
 NO_SETUP_NEEDED = {"version"}
 # On a database that is not at head these do their job instead of refusing.
 SCHEMA_TOOLS = {"migrate", "db-status"}
+# The audit's contract (issue 11, cron): 2 = "cannot run", with the reason, for a schema too.
+CANNOT_RUN_IS_2 = {"audit"}
 
 
 def leaf_commands(group: click.Group = main, prefix: tuple[str, ...] = ()) -> Iterator[str]:
@@ -156,8 +158,11 @@ def test_unmigrated_empty_database_is_exit_3_for_every_command(sandbox: Path) ->
     outcomes = _run_all([c for c in COMMANDS if c != "migrate"], _env(sandbox), sandbox)
     assert _listing(sandbox) == before, "a command created or changed files"
     expect = "database schema is not at head (current=none"
-    _assert_one_line_refusals(outcomes, 3, expect, NO_SETUP_NEEDED | SCHEMA_TOOLS)
+    _assert_one_line_refusals(outcomes, 3, expect, NO_SETUP_NEEDED | SCHEMA_TOOLS | CANNOT_RUN_IS_2)
     _check_exempt(outcomes)
+    _assert_one_line_refusals(
+        [o for o in outcomes if o.command in CANNOT_RUN_IS_2], 2, "run `atp migrate`", set()
+    )
     status = next(o for o in outcomes if o.command == "db-status")
     assert status.code == 3 and "current=none" in status.stdout and not status.stderr
 

@@ -19,7 +19,7 @@ from atp.cli.guard import one_line_errors, preflight
 
 CLI_MODULES: tuple[str, ...] = (
     *("db", "status", "watchlist", "switches", "api"),
-    *("market", "monitor", "signals", "alerts", "orders", "run"),
+    *("market", "monitor", "signals", "alerts", "orders", "run", "audit"),
 )
 
 COMMAND_MODULES = {
@@ -42,6 +42,7 @@ COMMAND_MODULES = {
     "sync": "orders",
     "orders": "orders",
     "positions": "orders",
+    "audit": "audit",
 }
 
 

@@ -26,7 +26,8 @@ EXIT_SCHEMA = 3
 
 # Commands that read no settings at all, and commands that must run without a database at head.
 NEEDS_NO_SETTINGS = frozenset({"version"})
-NEEDS_NO_SCHEMA = frozenset({"migrate", "db-status"})
+# `audit` checks the schema itself: "cannot run" is its exit 2, with the reason.
+NEEDS_NO_SCHEMA = frozenset({"migrate", "db-status", "audit"})
 
 _CHECKED = "atp.guard.checked"
 log = logging.getLogger("atp.cli")
