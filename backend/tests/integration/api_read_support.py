@@ -33,9 +33,11 @@ def context(settings: Settings) -> Iterator[AppContext]:
 
 @pytest.fixture
 async def client(context: AppContext) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(context))
+    app = create_app(context)
+    transport = httpx.ASGITransport(app=app)
     auth = {"Authorization": f"Bearer {API_TOKEN}"}
     async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=auth) as c:
+        c.app_state = app.state  # type: ignore[attr-defined]  # tests reach the snapshots
         yield c
 
 

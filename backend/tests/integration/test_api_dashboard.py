@@ -93,6 +93,9 @@ def seed(sessions: sessionmaker[Session], symbols: list[str], now: datetime) -> 
 
 
 async def get(client: httpx.AsyncClient) -> dict[str, Any]:
+    """The dashboard as it is now: the tests write the database directly (like the CLI or a
+    worker would), so the snapshot of an earlier request is dropped first."""
+    client.app_state.snapshots.invalidate()  # type: ignore[attr-defined]
     response = await client.get(PATH)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
@@ -213,3 +216,21 @@ async def test_statement_count_does_not_grow_with_the_watchlist(
     assert len(body["watchlist"]) == 30
     assert sum(r["last_alert_status"] == "BLOCKED" for r in body["watchlist"]) == 30
     assert len(large.statements) == len(small.statements) <= 15, large.statements
+
+
+async def test_the_dashboard_is_a_short_snapshot_dropped_by_any_api_change(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    """Polling browsers share one build per couple of seconds; an operator's change through the
+    API is visible at once."""
+    first = await client.get(PATH)
+    with StatementCounter(context.engine) as cached:
+        second = await client.get(PATH)
+    assert cached.statements == [] and second.content == first.content
+    assert float(second.headers["X-Snapshot-Age-S"]) >= 0
+    changed = await client.put("/api/trading/settings/KILL_SWITCH", json={"value": "true"})
+    assert changed.status_code == 200, changed.text
+    with StatementCounter(context.engine) as rebuilt:
+        third = await client.get(PATH)
+    assert rebuilt.statements and third.json()["kill_switch"] is True
+    assert first.json()["kill_switch"] is False

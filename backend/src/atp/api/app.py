@@ -31,6 +31,7 @@ from atp.api.routers import (
     watchlist,
 )
 from atp.api.security import TOKEN_NOT_SET, MutationGuard, document_bearer_auth
+from atp.api.snapshots import InvalidateOnMutation, SnapshotCache
 from atp.runtime.context import AppContext
 from atp.settings import Settings
 
@@ -60,6 +61,7 @@ def create_app(context: AppContext | None = None) -> FastAPI:
         title="atp", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None
     )
     app.state.context = ctx
+    app.state.snapshots = SnapshotCache()
     app.include_router(health.router)
     app.include_router(control.router)
     app.include_router(market.router)
@@ -73,6 +75,7 @@ def create_app(context: AppContext | None = None) -> FastAPI:
 
 def _install_access_rules(app: FastAPI, settings: Settings) -> None:
     origins = settings.dashboard_origin_list
+    app.add_middleware(InvalidateOnMutation, cache=app.state.snapshots)
     app.add_middleware(
         MutationGuard, token=settings.api_token.get_secret_value(), allowed_origins=origins
     )

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 T = TypeVar("T")
 MAX_LIMIT = 500
+MAX_ID = 2**63 - 1  # BIGINT: a larger cursor is not one this API issued
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="rows per page (1..500)")]
 Cursor = Annotated[
@@ -39,7 +40,7 @@ def decode_cursor(cursor: str | None) -> int | None:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = text.partition(":")
-        if kind != "id" or not value.isdigit():
+        if kind != "id" or not value.isdigit() or int(value) > MAX_ID:
             raise ValueError(text)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):

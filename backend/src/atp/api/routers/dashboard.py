@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Depends, Request, Response
 
-from atp.api.deps import get_context, get_session
+from atp.api.deps import get_context
 from atp.api.schemas_orders import DashboardOut
+from atp.api.snapshots import SnapshotCache
 from atp.ops.dashboard import dashboard_state
 from atp.runtime.context import AppContext
 
@@ -16,11 +16,22 @@ router = APIRouter(prefix="/api", tags=["dashboard"])
 
 
 @router.get("/dashboard", response_model=DashboardOut)
-def dashboard(
-    session: Annotated[Session, Depends(get_session)],
-    context: Annotated[AppContext, Depends(get_context)],
-) -> DashboardOut:
+def dashboard(request: Request, context: Annotated[AppContext, Depends(get_context)]) -> Response:
     """Global status (PASS/WARN/FAIL with reasons), blockers with their fix, monitor, Telegram,
     switches, today's counts and every watchlist row with its signal state, price and last
-    alert. A fixed number of queries whatever the watchlist size."""
-    return DashboardOut.model_validate(dashboard_state(session, context.settings))
+    alert. A fixed number of queries whatever the watchlist size; served from a snapshot at
+    most a couple of seconds old (`X-Snapshot-Age-S`), dropped by any change made through the
+    API (atp.api.snapshots)."""
+
+    def build() -> bytes:
+        with context.sessions() as session:
+            state = dashboard_state(session, context.settings)
+        return DashboardOut.model_validate(state).model_dump_json().encode()
+
+    cache: SnapshotCache = request.app.state.snapshots
+    body, age = cache.get("dashboard", build)
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"Cache-Control": "no-store", "X-Snapshot-Age-S": f"{age:.3f}"},
+    )
