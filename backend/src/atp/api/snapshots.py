@@ -2,8 +2,8 @@
 
 The dashboard is polled every few seconds by every open browser, while what it shows changes at
 most once per monitor cycle or on an operator's change. So the serialised body is kept for
-SNAPSHOT_TTL_S and rebuilt by ONE request when it expires (the others wait for that build rather
-than all querying at once). Any mutation through this API drops every snapshot of this process
+SNAPSHOT_TTL_S and rebuilt by ONE request when it expires, while the others are still served the
+last body (no request queues behind a rebuild, and no two rebuild at once). Any mutation through this API drops every snapshot of this process
 at once, so an operator's own change is never hidden; a change made elsewhere (CLI, Telegram,
 another API worker) shows within the TTL.
 """
@@ -17,6 +17,7 @@ from collections.abc import Callable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 SNAPSHOT_TTL_S = 2.0
+MAX_STALE_FACTOR = 5  # an expired snapshot is served only while a rebuild runs, up to 10 s old
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -37,29 +38,41 @@ class SnapshotCache:
             self._entries.clear()
 
     def get(self, key: str, build: Callable[[], bytes]) -> tuple[bytes, float]:
-        """(body, age in seconds). One build per expiry: concurrent requests wait for it."""
-        hit = self._fresh(key)
-        if hit is not None:
-            return hit
-        with self._build_lock:
-            hit = self._fresh(key)  # built by the request we waited for
-            if hit is not None:
-                return hit
-            with self._lock:
-                generation = self._generation
-            body = build()
-            with self._lock:
-                if generation == self._generation:  # no mutation raced the build
-                    self._entries[key] = (self._clock(), body)
-            return body, 0.0
+        """(body, age in seconds).
 
-    def _fresh(self, key: str) -> tuple[bytes, float] | None:
+        Fresh: served as is. Expired but younger than MAX_STALE_FACTOR x TTL: ONE request
+        rebuilds while the others keep getting the last body (no request waits behind the
+        build). Missing (first request, or dropped by a mutation) or too old: requests wait for
+        one build, so a change made through the API is always seen by the next read."""
+        entry = self._entry(key)
+        if entry is not None and entry[1] < self.ttl_s:
+            return entry
+        if entry is not None and entry[1] < self.ttl_s * MAX_STALE_FACTOR:
+            if not self._build_lock.acquire(blocking=False):
+                return entry  # another request is rebuilding it right now
+            try:
+                return self._build(key, build)
+            finally:
+                self._build_lock.release()
+        with self._build_lock:
+            entry = self._entry(key)  # built by the request we waited for
+            if entry is not None and entry[1] < self.ttl_s:
+                return entry
+            return self._build(key, build)
+
+    def _build(self, key: str, build: Callable[[], bytes]) -> tuple[bytes, float]:
+        with self._lock:
+            generation = self._generation
+        body = build()
+        with self._lock:
+            if generation == self._generation:  # no mutation raced the build
+                self._entries[key] = (self._clock(), body)
+        return body, 0.0
+
+    def _entry(self, key: str) -> tuple[bytes, float] | None:
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None:
-                return None
-            age = self._clock() - entry[0]
-            return (entry[1], age) if age < self.ttl_s else None
+            return None if entry is None else (entry[1], self._clock() - entry[0])
 
 
 class InvalidateOnMutation:
