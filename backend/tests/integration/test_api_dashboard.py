@@ -228,6 +228,9 @@ async def test_the_dashboard_is_a_short_snapshot_dropped_by_any_api_change(
         second = await client.get(PATH)
     assert cached.statements == [] and second.content == first.content
     assert float(second.headers["X-Snapshot-Age-S"]) >= 0
+    assert first.headers["Content-Encoding"] == "gzip"  # httpx asks for it, as browsers do
+    unchanged = await client.get(PATH, headers={"If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304 and unchanged.content == b""
     changed = await client.put("/api/trading/settings/KILL_SWITCH", json={"value": "true"})
     assert changed.status_code == 200, changed.text
     with StatementCounter(context.engine) as rebuilt:

@@ -10,15 +10,32 @@ another API worker) shows within the TTL.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-SNAPSHOT_TTL_S = 2.0
+SNAPSHOT_TTL_S = 5.0
 MAX_STALE_FACTOR = 5  # an expired snapshot is served only while a rebuild runs, up to 10 s old
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A built body, its gzip form (compressed once per build, not per request) and its ETag."""
+
+    body: bytes
+    gzipped: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, body: bytes) -> Snapshot:
+        digest = hashlib.sha256(body).hexdigest()[:32]
+        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"')
 
 
 class SnapshotCache:
@@ -29,7 +46,7 @@ class SnapshotCache:
         self._clock = clock
         self._lock = threading.Lock()  # guards the entries and the generation
         self._build_lock = threading.Lock()  # one build at a time
-        self._entries: dict[str, tuple[float, bytes]] = {}  # key -> (built_at, body)
+        self._entries: dict[str, tuple[float, Snapshot]] = {}  # key -> (built_at, snapshot)
         self._generation = 0
 
     def invalidate(self) -> None:
@@ -37,8 +54,8 @@ class SnapshotCache:
             self._generation += 1
             self._entries.clear()
 
-    def get(self, key: str, build: Callable[[], bytes]) -> tuple[bytes, float]:
-        """(body, age in seconds).
+    def get(self, key: str, build: Callable[[], bytes]) -> tuple[Snapshot, float]:
+        """(snapshot, age in seconds).
 
         Fresh: served as is. Expired but younger than MAX_STALE_FACTOR x TTL: ONE request
         rebuilds while the others keep getting the last body (no request waits behind the
@@ -60,16 +77,16 @@ class SnapshotCache:
                 return entry
             return self._build(key, build)
 
-    def _build(self, key: str, build: Callable[[], bytes]) -> tuple[bytes, float]:
+    def _build(self, key: str, build: Callable[[], bytes]) -> tuple[Snapshot, float]:
         with self._lock:
             generation = self._generation
-        body = build()
+        snapshot = Snapshot.of(build())
         with self._lock:
             if generation == self._generation:  # no mutation raced the build
-                self._entries[key] = (self._clock(), body)
-        return body, 0.0
+                self._entries[key] = (self._clock(), snapshot)
+        return snapshot, 0.0
 
-    def _entry(self, key: str) -> tuple[bytes, float] | None:
+    def _entry(self, key: str) -> tuple[Snapshot, float] | None:
         with self._lock:
             entry = self._entries.get(key)
             return None if entry is None else (entry[1], self._clock() - entry[0])

@@ -20,7 +20,7 @@ def dashboard(request: Request, context: Annotated[AppContext, Depends(get_conte
     """Global status (PASS/WARN/FAIL with reasons), blockers with their fix, monitor, Telegram,
     switches, today's counts and every watchlist row with its signal state, price and last
     alert. A fixed number of queries whatever the watchlist size; served from a snapshot at
-    most a couple of seconds old (`X-Snapshot-Age-S`), dropped by any change made through the
+    most a couple of seconds old (gzip and ETag/304 supported) (`X-Snapshot-Age-S`), dropped by any change made through the
     API (atp.api.snapshots)."""
 
     def build() -> bytes:
@@ -29,9 +29,18 @@ def dashboard(request: Request, context: Annotated[AppContext, Depends(get_conte
         return DashboardOut.model_validate(state).model_dump_json().encode()
 
     cache: SnapshotCache = request.app.state.snapshots
-    body, age = cache.get("dashboard", build)
-    return Response(
-        body,
-        media_type="application/json",
-        headers={"Cache-Control": "no-store", "X-Snapshot-Age-S": f"{age:.3f}"},
-    )
+    snapshot, age = cache.get("dashboard", build)
+    # no-cache (not no-store): a polling browser revalidates with If-None-Match and gets a
+    # bodiless 304 while nothing changed.
+    headers = {
+        "Cache-Control": "no-cache",
+        "ETag": snapshot.etag,
+        "Vary": "Accept-Encoding",
+        "X-Snapshot-Age-S": f"{age:.3f}",
+    }
+    if snapshot.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", "").lower():
+        headers["Content-Encoding"] = "gzip"
+        return Response(snapshot.gzipped, media_type="application/json", headers=headers)
+    return Response(snapshot.body, media_type="application/json", headers=headers)
