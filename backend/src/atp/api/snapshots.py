@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 SNAPSHOT_TTL_S = 5.0
-MAX_STALE_FACTOR = 5  # an expired snapshot is served only while a rebuild runs, up to 10 s old
+MAX_STALE_FACTOR = 3  # an expired snapshot is served only while a rebuild runs, up to 15 s old
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

@@ -19,9 +19,9 @@ router = APIRouter(prefix="/api", tags=["dashboard"])
 def dashboard(request: Request, context: Annotated[AppContext, Depends(get_context)]) -> Response:
     """Global status (PASS/WARN/FAIL with reasons), blockers with their fix, monitor, Telegram,
     switches, today's counts and every watchlist row with its signal state, price and last
-    alert. A fixed number of queries whatever the watchlist size; served from a snapshot at
-    most a couple of seconds old (gzip and ETag/304 supported) (`X-Snapshot-Age-S`), dropped by any change made through the
-    API (atp.api.snapshots)."""
+    alert. A fixed number of queries whatever the watchlist size; served from a snapshot a few
+    seconds old at most (`X-Snapshot-Age-S`; gzip and ETag/304 supported), dropped by any
+    change made through the API (atp.api.snapshots)."""
 
     def build() -> bytes:
         with context.sessions() as session:
