@@ -16,7 +16,6 @@ import logging
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atp.alerts.formatting import ProtectionContent
@@ -24,7 +23,7 @@ from atp.core.errors import short_error
 from atp.core.retry import RetryClass
 from atp.orders import states
 from atp.orders.flatten import Flattener, read_holding
-from atp.orders.models import ExchangeOrder, OrderIntent
+from atp.orders.models import OrderIntent
 from atp.orders.notices import notify_protection_placed
 from atp.orders.plan import CLOSING_SIDE, CannotProtect, protection_prices, remaining_quantity
 from atp.orders.ports import (
@@ -36,7 +35,8 @@ from atp.orders.ports import (
     StopOrder,
 )
 from atp.orders.positions import ProtectionStatus
-from atp.orders.records import apply_state, clip, mark_position, record_order
+from atp.orders.records import clip, mark_position, record_order
+from atp.orders.release import release_protection
 from atp.orders.runtime import OrderRuntime
 
 log = logging.getLogger(__name__)
@@ -76,42 +76,9 @@ class Protector:
 
         After a repair (the stop was cancelled by hand, expired, or a take-profit filled only
         partly) the surviving leg of the old OCO keeps working and holds the base balance the
-        new protection needs; the exchange cancels a sibling only when a leg fills. The leg is
-        ours and belongs to this intent, so it is cancelled (routed by kind) and read back.
-        """
-        rt = self.rt
-        with rt.sessions() as session:
-            legs = session.execute(
-                select(ExchangeOrder.id, ExchangeOrder.client_oid).where(
-                    ExchangeOrder.intent_id == intent_id,
-                    ExchangeOrder.order_role.in_(states.PROTECTION_ROLES),
-                    ExchangeOrder.status == states.OPEN,
-                )
-            ).all()
-        still_open = 0
-        for row_id, client_oid in legs:
-            # Every protection leg is a list leg or a trigger order: advanced namespace only.
-            state = (
-                await rt.broker.order_by_client_oid(client_oid, advanced=True)
-                if client_oid
-                else None
-            )
-            if state is not None and not state.status.is_terminal:
-                log.warning(
-                    "[ORDERS] intent %s: cancelling leftover protection leg %s before re-protecting",
-                    intent_id,
-                    state.order_id,
-                )
-                await rt.broker.cancel(state)
-                state = await rt.broker.order_by_client_oid(
-                    state.client_oid or client_oid, advanced=True
-                )
-            if state is None:
-                continue  # unknown to the exchange: the sync settles the row
-            with rt.tx() as session:
-                apply_state(session.get_one(ExchangeOrder, row_id), state)
-            still_open += int(not state.status.is_terminal)
-        return still_open == 0
+        new protection needs; the exchange cancels a sibling only when a leg fills. The same
+        release as before a market close (atp.orders.release)."""
+        return await release_protection(self.rt, intent_id)
 
     async def _place_next(self, intent_id: int) -> str:
         rt = self.rt
