@@ -12,8 +12,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from atp.alerts.pacing import PacingLimits
-from atp.alerts.sender import SenderConfig, run_sender
+from atp.alerts.sender import SenderConfig
 from atp.runtime.context import AppContext
+from atp.runtime.sender import run_sender
 from atp.settings import Settings
 
 # Telegram's 1/s per chat, 20/min per group and 30/s overall, with the windows scaled down.

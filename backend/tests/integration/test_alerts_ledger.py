@@ -18,12 +18,13 @@ from atp.alerts.models import TelegramMessage
 from atp.alerts.notifier import ConsoleNotifier
 from atp.alerts.outbox import MessageKind, enqueue_alert, record_blocked
 from atp.alerts.retention import purge_ledger
-from atp.alerts.sender import SenderWorker, build_sender
+from atp.alerts.sender import SenderWorker
 from atp.alerts.summary import compose_summary, maybe_enqueue_daily_summary
 from atp.db.base import utcnow
 from atp.ops.models import TradingSetting
 from atp.orders.models import ExchangeOrder, OrderIntent
 from atp.runtime.context import AppContext
+from atp.runtime.sender import build_sender
 from atp.settings import Settings
 from tests.integration.alerts_support import FAST_CONFIG, enqueue, rows
 

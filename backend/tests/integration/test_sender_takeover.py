@@ -22,8 +22,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from atp.alerts.pacing import PacingLimits
-from atp.alerts.sender import build_sender
 from atp.runtime.context import AppContext
+from atp.runtime.sender import build_sender
 from tests.fakes.fake_telegram import FakeTelegram
 from tests.fakes.telegram_rules import pacing_violations
 from tests.integration import sender_process

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from atp.alerts.sender import build_sender
 from atp.runtime.context import AppContext
+from atp.runtime.sender import build_sender
 from tests.fakes.fake_telegram import FakeTelegram
 from tests.integration.alerts_support import (
     enqueue,

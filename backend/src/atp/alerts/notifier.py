@@ -197,3 +197,18 @@ class ConsoleNotifier:
         stream.flush()
         self.sent.append((chat_id, plain))
         return SendResult(message_id=None, channel=self.channel)
+
+
+class BlockedNotifier:
+    """Used when Telegram is blocked by configuration: housekeeping marks rows BLOCKED."""
+
+    channel = "blocked"
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def send(self, chat_id: str, text: str, parse_mode: str) -> SendResult:
+        raise PermanentError("Telegram is blocked by configuration", "TELEGRAM_DISABLED")

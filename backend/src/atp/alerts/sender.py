@@ -1,7 +1,8 @@
 """The sender: drains the outbox in order per chat, paced, with per-chat 429 holds and retries.
 
-Entry points: `run_sender(app, stop, once=False)` (used by `atp sender` and by the combined
-embedded process) and `SenderWorker` (`tick()` = dispatch what is due now and wait for it).
+`SenderWorker` (`run()` loops, `tick()` = dispatch what is due now and wait for it); it is
+composed with its notifier, lock and lease in atp.runtime.sender (`run_sender`, used by
+`atp sender` and by the combined embedded process).
 
 Loop: housekeeping (gating, expiry, daily summary, retention) -> for each chat whose head
 message is due and whose pacing allows it, claim the row and start one send task -> wait for
@@ -29,20 +30,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from atp.alerts import store
 from atp.alerts.delivery import Delivered, Outcome, Retry, RetryPolicy, attempt
-from atp.alerts.gating import telegram_status
 from atp.alerts.housekeeping import Housekeeping
 from atp.alerts.notifier import (
-    ConsoleNotifier,
     Notifier,
-    PermanentError,
-    SendResult,
-    TelegramNotifier,
 )
 from atp.alerts.pacing import ChatPacer, PacingLimits
 from atp.db.base import utcnow
 from atp.ops.leases import FencedOut
-from atp.runtime.context import AppContext
-from atp.runtime.locks import LeaderElector, make_instance_lock
+from atp.runtime.locks import LeaderElector
 from atp.runtime.runner import FailureLog, backoff_delay, sleep_or_stop
 from atp.settings import Settings
 
@@ -396,57 +391,3 @@ class SenderWorker:
     async def _finish_in_flight(self) -> None:
         if self._tasks:
             await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
-
-
-def build_notifier(settings: Settings) -> Notifier | None:
-    """Telegram when gating allows it, the console for the embedded default, else None."""
-    kind = telegram_status(settings).notifier_kind
-    if kind == "telegram":
-        return TelegramNotifier(
-            settings.telegram_bot_token.strip(),
-            settings.telegram_api_base_url,
-            timeout=settings.telegram_send_timeout_seconds,
-        )
-    if kind == "console":
-        return ConsoleNotifier()
-    return None
-
-
-class _BlockedNotifier:
-    """Used when Telegram is blocked by configuration: housekeeping marks rows BLOCKED."""
-
-    channel = "blocked"
-
-    async def start(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
-    async def send(self, chat_id: str, text: str, parse_mode: str) -> SendResult:
-        raise PermanentError("Telegram is blocked by configuration", "TELEGRAM_DISABLED")
-
-
-def build_sender(app: AppContext, config: SenderConfig | None = None) -> SenderWorker:
-    notifier = build_notifier(app.settings) or _BlockedNotifier()
-    settings = app.settings
-    lock = make_instance_lock(settings, name="sender", pg_lock_id=settings.sender_lock_id)
-    elector = LeaderElector(
-        lock,
-        settings.monitor_instance_id,
-        role="alert sender",
-        sessions=app.sessions,
-        lease_role=SENDER_LEASE_ROLE,
-    )
-    return SenderWorker(app.sessions, settings, notifier, config, elector=elector)
-
-
-async def run_sender(
-    app: AppContext, stop: asyncio.Event, once: bool = False, config: SenderConfig | None = None
-) -> SenderStats:
-    """The sender process body (`atp sender`, and the combined embedded process)."""
-    worker = build_sender(app, config)
-    log.info("sender starting (notifier=%s, once=%s)", worker.notifier.channel, once)
-    stats = await worker.run(stop, once=once)
-    log.info("sender stopped: %s", stats)
-    return stats

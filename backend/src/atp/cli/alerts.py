@@ -12,11 +12,11 @@ from atp.alerts.gating import telegram_status
 from atp.alerts.models import TelegramMessage
 from atp.alerts.outbox import MessageKind, MessageStatus, enqueue_alert
 from atp.alerts.retention import purge_ledger
-from atp.alerts.sender import run_sender
 from atp.alerts.text import to_plain_text
 from atp.cli.common import fail, get_context, guard_schema
 from atp.db.base import utcnow
 from atp.runtime.runner import install_stop_signals
+from atp.runtime.sender import run_sender
 
 
 @click.command()

@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable, Iterator
 
 import uvicorn
 
-from atp.alerts.sender import run_sender
 from atp.db.session import unit_of_work
 from atp.market.single import SingleInstanceUpdater
 from atp.market.updater import MarketUpdater, PassReport
@@ -26,6 +25,7 @@ from atp.runtime.context import AppContext
 from atp.runtime.demo import seed_demo_if_allowed
 from atp.runtime.market_source import build_market_source
 from atp.runtime.runner import backoff_delay, run_periodic, sleep_or_stop
+from atp.runtime.sender import run_sender
 
 log = logging.getLogger(__name__)
 
