@@ -57,8 +57,6 @@ def test_while_one_request_rebuilds_the_others_get_the_last_body() -> None:
     builder.start()
     assert started.wait(5)
     assert cache.get("k", lambda: b"second build")[0].body == b"old"  # not blocked, no 2nd build
-    peeked = cache.peek("k")  # what an async route answers on the loop meanwhile
-    assert peeked is not None and peeked[0].body == b"old"
     release.set()
     builder.join(5)
     assert result == [b"new"] and cache.get("k", lambda: b"x")[0].body == b"new"
@@ -87,13 +85,3 @@ def test_a_snapshot_carries_its_gzip_form_and_a_content_etag() -> None:
     one, same, other = Snapshot.of(b"{}" * 100), Snapshot.of(b"{}" * 100), Snapshot.of(b"[]")
     assert gzip.decompress(one.gzipped) == one.body and len(one.gzipped) < len(one.body)
     assert one.etag == same.etag != other.etag and one.etag.startswith('"')
-
-
-def test_peek_never_builds() -> None:
-    clock = Clock()
-    cache = SnapshotCache(ttl_s=2.0, clock=clock)
-    assert cache.peek("k") is None
-    cache.get("k", lambda: b"v1")
-    assert cache.peek("k") == (Snapshot.of(b"v1"), 0.0)
-    clock.now += 3.0  # expired and nobody building: the caller must build (in a thread)
-    assert cache.peek("k") is None

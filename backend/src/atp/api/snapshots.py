@@ -77,16 +77,6 @@ class SnapshotCache:
                 return entry
             return self._build(key, build)
 
-    def peek(self, key: str) -> tuple[Snapshot, float] | None:
-        """What `get` would answer without building or waiting, else None (never blocks on a
-        build: an async route answers hits on the event loop and builds in a thread)."""
-        entry = self._entry(key)
-        if entry is None:
-            return None
-        fresh = entry[1] < self.ttl_s
-        building = self._build_lock.locked() and entry[1] < self.ttl_s * MAX_STALE_FACTOR
-        return entry if fresh or building else None
-
     def _build(self, key: str, build: Callable[[], bytes]) -> tuple[Snapshot, float]:
         with self._lock:
             generation = self._generation

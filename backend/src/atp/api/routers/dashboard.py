@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from atp.api.deps import get_context
 from atp.api.schemas_orders import DashboardOut
@@ -17,9 +16,7 @@ router = APIRouter(prefix="/api", tags=["dashboard"])
 
 
 @router.get("/dashboard", response_model=DashboardOut)
-async def dashboard(
-    request: Request, context: Annotated[AppContext, Depends(get_context)]
-) -> Response:
+def dashboard(request: Request, context: Annotated[AppContext, Depends(get_context)]) -> Response:
     """Global status (PASS/WARN/FAIL with reasons), blockers with their fix, monitor, Telegram,
     switches, today's counts and every watchlist row with its signal state, price and last
     alert. A fixed number of queries whatever the watchlist size; served from a snapshot a few
@@ -32,11 +29,7 @@ async def dashboard(
         return DashboardOut.model_validate(state).model_dump_json().encode()
 
     cache: SnapshotCache = request.app.state.snapshots
-    # A hit is answered on the event loop (no thread hop); a build runs in the thread pool.
-    hit = cache.peek("dashboard")
-    snapshot, age = (
-        hit if hit is not None else await run_in_threadpool(cache.get, "dashboard", build)
-    )
+    snapshot, age = cache.get("dashboard", build)
     # no-cache (not no-store): a polling browser revalidates with If-None-Match and gets a
     # bodiless 304 while nothing changed.
     headers = {
