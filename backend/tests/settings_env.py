@@ -12,6 +12,8 @@ import os
 
 PG_URL = os.environ.get("ATP_TEST_DATABASE_URL", "").strip()
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# Replays one run of the SIGKILL crash test (its seed is printed by every run).
+CRASH_SEED = os.environ.get("ATP_CRASH_SEED", "").strip()
 
 _PRIVATE_PREFIXES = ("DATABASE_URL", "TELEGRAM_", "MONITOR_", "MARKET_", "ATP_", "ENVIRONMENT")
 

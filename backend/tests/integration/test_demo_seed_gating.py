@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,17 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from atp.cli import main
-from atp.db.revision import upgrade_to_head
-from atp.db.session import make_engine, make_session_factory, unit_of_work
+from atp.db.session import unit_of_work
 from atp.ops.models import ServiceHeartbeat
 from atp.runtime.context import AppContext
 from atp.runtime.demo import DEMO_SYMBOLS, seed_demo_if_allowed
 from atp.runtime.seed import seed_all
 from atp.settings import Settings
 from atp.watchlist.models import WatchlistItem
-from tests.settings_env import child_env
-
-ATP = str(Path(sys.executable).with_name("atp"))
+from tests.integration.run_support import atp_run
 
 
 def _watchlist(sessions: sessionmaker[Session]) -> list[str]:
@@ -70,40 +64,21 @@ def test_run_demo_in_production_is_refused_in_one_line(settings: Settings) -> No
 
 @pytest.mark.slow
 def test_atp_run_with_replay_data_in_production_seeds_nothing(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'atp.sqlite3'}"
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    sessions = make_session_factory(engine)
-    seed_all(sessions)
-    env = child_env(
-        DATABASE_URL=url,
-        ATP_DATA_DIR=str(tmp_path),
+    with atp_run(
+        tmp_path,
         ENVIRONMENT="production",
         MARKET_SOURCE="replay",
         MONITOR_INTERVAL_SECONDS="1",
         TELEGRAM_BOT_TOKEN="123456:TEST-TOKEN",
         TELEGRAM_CHAT_ID="42",
         TELEGRAM_API_BASE_URL="http://127.0.0.1:9",  # never reached: nothing to send
-    )
-    proc = subprocess.Popen(
-        [ATP, "run", "--no-api"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
+    ) as run:
         deadline = time.monotonic() + 30
         beats = 0
         while time.monotonic() < deadline and not beats:
-            with sessions() as session:
+            with run.sessions() as session:
                 beats = session.scalar(select(func.count()).select_from(ServiceHeartbeat)) or 0
             time.sleep(0.3)
         assert beats, "atp run did not start within 30 s"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=30)
-        engine.dispose()
-    assert _watchlist(sessions) == [], output[-2000:]
-    assert "demo watchlist not seeded: ENVIRONMENT=production" in output
+    assert _watchlist(run.sessions) == [], run.output[-2000:]
+    assert "demo watchlist not seeded: ENVIRONMENT=production" in run.output

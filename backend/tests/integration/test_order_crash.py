@@ -44,6 +44,7 @@ from tests.integration.orders_support import (
     order_settings,
     set_switch,
 )
+from tests.settings_env import CRASH_SEED
 
 RUNS = 60
 SCENARIOS = ("ok", "stop_limit_refused", "all_refused")
@@ -138,7 +139,7 @@ def _check(sessions: sessionmaker[Session], broker: FakeBroker, intent_id: int, 
 def test_sigkill_anywhere_never_duplicates_and_always_protects(  # type: ignore[no-untyped-def]
     db_url, sessions, settings, tmp_path
 ) -> None:
-    seed = int(os.environ.get("ATP_CRASH_SEED", random.randrange(1_000_000)))
+    seed = int(CRASH_SEED) if CRASH_SEED else random.randrange(1_000_000)
     print(f"crash test seed={seed} (ATP_CRASH_SEED={seed} reproduces it)")
     rng = random.Random(seed)
     child_settings = order_settings(settings, orders_confirm_polls=2)

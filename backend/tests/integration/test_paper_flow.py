@@ -9,9 +9,6 @@ messages are in the outbox. Prices come from `market_prices`, as the market upda
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -27,8 +24,7 @@ from atp.adapters.paper.broker import PaperBroker
 from atp.adapters.paper.models import PaperFillRow, PaperOrderRow
 from atp.alerts.models import TelegramMessage
 from atp.db.base import utcnow
-from atp.db.revision import upgrade_to_head
-from atp.db.session import make_engine, make_session_factory, unit_of_work
+from atp.db.session import unit_of_work
 from atp.market.models import MarketPrice
 from atp.orders import states
 from atp.orders.models import FillRecord, OrderIntent, Position
@@ -50,12 +46,11 @@ from tests.integration.orders_support import (
     run,
     set_switch,
 )
-from tests.settings_env import child_env
+from tests.integration.run_support import atp_run
 
 D = Decimal
 SYMBOL = "BTC_USDT"
 TRADE = {"preset": "test:buy", "trade_enabled": True, "trade_amount_usd": D("50")}
-ATP = str(Path(sys.executable).with_name("atp"))
 
 
 class SpyPaperBroker(PaperBroker):
@@ -302,37 +297,19 @@ def test_demo_seeded_for_live_mode_only_alerts(
 @pytest.mark.slow
 def test_atp_run_demo_paper_trades_an_alert_into_a_protected_position(tmp_path: Path) -> None:
     """`make run` in short: replay data, the seeded demo watchlist, paper broker, console."""
-    url = f"sqlite:///{tmp_path / 'atp.sqlite3'}"
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    sessions = make_session_factory(engine)
-    seed_all(sessions)
-    env = child_env(
-        DATABASE_URL=url,
-        ATP_DATA_DIR=str(tmp_path),
+    with atp_run(
+        tmp_path,
         ENVIRONMENT="local",
         MARKET_SOURCE="replay",
         TRADING_MODE="paper",
         MARKET_INTERVAL_SECONDS="3",
         MONITOR_INTERVAL_SECONDS="2",
         ORDERS_SYNC_INTERVAL_SECONDS="1",
-    )
-    proc = subprocess.Popen(
-        [ATP, "run", "--no-api"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        protected = _wait_for_protected(sessions, timeout=90)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=30)
-        engine.dispose()
+    ) as run:
+        protected = _wait_for_protected(run.sessions, timeout=90)
+    output = run.output
     assert protected, output[-4000:]
-    assert proc.returncode == 0, output[-3000:]
+    assert run.process.returncode == 0, output[-3000:]
     assert "BUY FILLED" in output and "PROTECTION PLACED" in output
     assert "Traceback" not in output
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,13 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from atp.alerts.models import TelegramMessage
 from atp.db.revision import upgrade_to_head
-from atp.db.session import make_engine, make_session_factory, unit_of_work
+from atp.db.session import make_engine, unit_of_work
 from atp.ops.config_trail import ChangeSource
 from atp.runtime.demo import DEMO_SYMBOLS, seed_demo_watchlist
 from atp.watchlist import service as watchlist_service
+from tests.integration.run_support import ATP, atp_run
 from tests.settings_env import child_env
-
-ATP = str(Path(sys.executable).with_name("atp"))
 
 
 def test_demo_seed_runs_once_and_deleted_symbols_stay_deleted(
@@ -47,40 +44,19 @@ def test_demo_seed_leaves_an_existing_watchlist_alone(sessions: sessionmaker[Ses
 
 
 def test_atp_run_delivers_alerts_offline_and_stops_cleanly(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'atp.sqlite3'}"
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    sessions = make_session_factory(engine)
-    from atp.runtime.seed import seed_all
-
-    seed_all(sessions)
-    env = child_env(
-        DATABASE_URL=url,
-        ATP_DATA_DIR=str(tmp_path),
+    with atp_run(
+        tmp_path,
         ENVIRONMENT="local",
         MARKET_SOURCE="replay",
         MARKET_INTERVAL_SECONDS="5",
         MONITOR_INTERVAL_SECONDS="2",
-    )
-    proc = subprocess.Popen(
-        [ATP, "run", "--no-api"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        sent = _wait_for_sent(sessions, timeout=60)
+    ) as run:
+        sent = _wait_for_sent(run.sessions, timeout=60)
         assert sent > 0, "no alert delivered within 60 s"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=30)
-        engine.dispose()
-    assert proc.returncode == 0, output[-3000:]
-    assert "[HEARTBEAT] SignalMonitorService alive" in output
-    assert "----- alert (console" in output
-    assert "Traceback" not in output
+    assert run.process.returncode == 0, run.output[-3000:]
+    assert "[HEARTBEAT] SignalMonitorService alive" in run.output
+    assert "----- alert (console" in run.output
+    assert "Traceback" not in run.output
 
 
 def _wait_for_sent(sessions: sessionmaker[Session], timeout: float) -> int:

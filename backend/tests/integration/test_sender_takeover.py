@@ -9,7 +9,6 @@ started; the fake Bot API's receipt times must show no group window over its lim
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from tests.integration.alerts_support import (
     telegram_settings,
     telegram_worker,
 )
+from tests.settings_env import child_env
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -108,7 +108,7 @@ def _start_sender(db_url: str, data_dir: Path, fake: FakeTelegram) -> subprocess
     return subprocess.Popen(
         [sys.executable, "-m", "tests.integration.sender_process", *args],
         cwd=BACKEND_DIR,
-        env=os.environ.copy(),
+        env=child_env(),  # the developer's own Telegram / database variables never leak in
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
