@@ -43,6 +43,9 @@ def test_queue_a_test_message_and_deliver_it_once_through_the_fake(
         assert "Test message" in text and "hello <world>" in text
     code, out = run(settings, "alerts", "list")
     assert code == 0 and "SENT" in out and "TEST" in out
+    for narrowed in (("--status", "FAILED"), ("--symbol", "BTC_USDT"), ("--reason", "THROTTLED")):
+        code, out = run(settings, "alerts", "list", *narrowed)  # the API's filters, same query
+        assert code == 0 and "TEST" not in out, (narrowed, out)
     assert run(settings, "alerts", "retention", "--dry-run")[1].startswith("would delete 0 rows")
     assert [r.status for r in rows_of(settings)] == ["SENT"]
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 import asyncio
 
 import click
-from sqlalchemy import select
 
 from atp.alerts.formatting import format_test_message
 from atp.alerts.gating import telegram_status
-from atp.alerts.models import TelegramMessage
 from atp.alerts.outbox import MessageKind, MessageStatus, enqueue_alert
 from atp.alerts.retention import purge_ledger
 from atp.alerts.text import to_plain_text
 from atp.cli.common import fail, get_context, guard_schema
 from atp.db.base import utcnow
+from atp.ops.message_pages import MessageFilter, message_page
 from atp.runtime.runner import install_stop_signals
 from atp.runtime.sender import run_sender
 
@@ -87,16 +86,18 @@ def send_test(note: str) -> None:
 
 @alerts.command("list")
 @click.option("--status", "status_filter", type=click.Choice([s.value for s in MessageStatus]))
+@click.option("--symbol", help="only this symbol, e.g. BTC_USDT")
+@click.option("--reason", "reason_prefix", help="reason code prefix, e.g. THROTTLED")
 @click.option("--limit", type=click.IntRange(1, 500), default=20)
-def list_messages(status_filter: str | None, limit: int) -> None:
-    """Show the newest ledger rows."""
+def list_messages(
+    status_filter: str | None, symbol: str | None, reason_prefix: str | None, limit: int
+) -> None:
+    """Show the newest ledger rows (the same query as GET /api/telegram/messages)."""
     app = get_context()
     guard_schema(app)
-    query = select(TelegramMessage).order_by(TelegramMessage.id.desc()).limit(limit)
-    if status_filter:
-        query = query.where(TelegramMessage.status == status_filter)
+    filters = MessageFilter(status=status_filter, symbol=symbol, reason_prefix=reason_prefix)
     with app.sessions() as session:
-        messages = session.scalars(query).all()
+        messages, _ = message_page(session, filters, limit=limit, before_id=None)
     for m in messages:
         first_line = to_plain_text(m.text).splitlines()[0][:60] if m.text else ""
         click.echo(
