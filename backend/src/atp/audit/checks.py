@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from atp.alerts.gating import telegram_status
 from atp.alerts.models import TelegramMessage
 from atp.alerts.outbox import OPEN_STATUSES
-from atp.audit.fixes import fix_for
 from atp.audit.types import FAIL, PASS, WARN, Check
 from atp.market.freshness import check_ticker, load_freshness
 from atp.market.models import MarketPrice
@@ -29,6 +28,7 @@ from atp.monitor.blockers import (
     undelivered_alerts,
 )
 from atp.monitor.causes import global_causes
+from atp.monitor.fixes import fix_for
 from atp.monitor.switches import load_switches
 from atp.orders.checks import live_trading_required
 from atp.settings import Settings

@@ -12,10 +12,10 @@ import asyncio
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from atp.audit.fixes import fix_for
 from atp.audit.types import FAIL, PASS, WARN, Check
 from atp.core.errors import clean_error_text
 from atp.monitor.blockers import BlockerCode
+from atp.monitor.fixes import fix_for
 from atp.orders.ports import Broker, BrokerAuthError, BrokerError
 from atp.runtime.broker import LiveTradingRefused, build_broker
 from atp.settings import Settings

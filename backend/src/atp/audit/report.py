@@ -6,8 +6,8 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from atp.audit.fixes import fix_for
 from atp.audit.types import FAIL, PASS, AuditResult, RootCause, SymbolAudit
+from atp.monitor.fixes import fix_for
 
 _MARK = {PASS: "✅", "WARN": "⚠️", FAIL: "❌"}
 

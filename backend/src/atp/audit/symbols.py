@@ -15,10 +15,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from atp.audit.fixes import fix_for
 from atp.audit.records import SymbolRecords
 from atp.audit.types import SymbolAudit, Verdict
 from atp.monitor.causes import ALERT, GlobalCause
+from atp.monitor.fixes import fix_for
 from atp.watchlist.models import WatchlistItem
 
 SENT, BLOCKED, NONE, ORDERED = "SENT", "BLOCKED", "NONE", "ORDERED"

@@ -28,9 +28,9 @@ from atp.db.base import utcnow
 from atp.market.models import MarketPrice
 from atp.monitor.causes import ALERT, GlobalCause, global_causes
 from atp.monitor.cycle import telegram_gate_state
+from atp.monitor.fixes import fix_for
 from atp.monitor.service import monitor_status
 from atp.monitor.switches import load_switches
-from atp.ops.blocker_fixes import fix_for
 from atp.orders.views import TradingSummary, trading_summary
 from atp.settings import Settings
 from atp.signals.models import WatchlistSignalState

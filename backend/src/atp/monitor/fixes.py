@@ -1,10 +1,14 @@
-"""The recommended fix for every reason code the audit can name (the codes `atp why` prints).
+"""The operator's fix for every reason code (the codes `atp why` prints): global blockers, alert
+gates and trade gates. One table for the audit, the dashboard and the status pages.
 
+The cause's own message says what is wrong (with its numbers); this says what to do about it.
 `{symbol}` is filled in for per-symbol causes. A code without an entry gets a generic pointer to
 `atp why`, never nothing.
 """
 
 from __future__ import annotations
+
+from typing import overload
 
 _FIXES: dict[str, str] = {
     # global causes (atp.monitor.blockers.BlockerCode)
@@ -73,6 +77,10 @@ _FIXES: dict[str, str] = {
 }
 
 
+@overload
+def fix_for(cause: str, symbol: str = ...) -> str: ...
+@overload
+def fix_for(cause: None, symbol: str = ...) -> None: ...
 def fix_for(cause: str | None, symbol: str = "SYMBOL") -> str | None:
     if cause is None:
         return None
