@@ -11,12 +11,17 @@ from atp.db.session import unit_of_work
 from atp.runtime.context import AppContext
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
+    """Async on purpose: a sync dependency costs a thread-pool hop on every request."""
+    return _context_of(request)
+
+
+def _context_of(request: Request) -> AppContext:
     context: AppContext = request.app.state.context
     return context
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """Commit when the route returns normally, roll back on any error."""
-    with unit_of_work(get_context(request).sessions) as session:
+    with unit_of_work(_context_of(request).sessions) as session:
         yield session

@@ -54,6 +54,11 @@ class SnapshotCache:
             self._generation += 1
             self._entries.clear()
 
+    def fresh(self, key: str) -> tuple[Snapshot, float] | None:
+        """The entry if it is younger than the TTL: the hit path, cheap enough for the event loop."""
+        entry = self._entry(key)
+        return entry if entry is not None and entry[1] < self.ttl_s else None
+
     def get(self, key: str, build: Callable[[], bytes]) -> tuple[Snapshot, float]:
         """(snapshot, age in seconds).
 
