@@ -12,5 +12,10 @@ export MONITOR_INTERVAL_SECONDS="${MONITOR_INTERVAL_SECONDS:-10}"
 # No ATP_DATA_DIR here: `atp` resolves the database itself (./data in a checkout), so a later
 # `.venv/bin/atp status` opens the same one.
 "$atp" migrate
-echo "starting the platform (Ctrl-C to stop); API on http://127.0.0.1:${API_PORT:-8002}/api/health"
+# The dashboard: build its static export when missing or outdated; the API serves it at /.
+if ! bash "$root/scripts/frontend.sh" build; then
+  echo "warning: the dashboard could not be built (see above); the API runs without it" >&2
+fi
+url="http://127.0.0.1:${API_PORT:-8002}"
+echo "starting the platform (Ctrl-C to stop); dashboard on $url/ , API on $url/api/health"
 exec "$atp" run

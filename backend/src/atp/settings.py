@@ -119,7 +119,7 @@ class Settings(BaseSettings):
         # `ATP_DATA_DIR=` (as in the example env file) means the default, not the working dir.
         return DEFAULT_DATA_DIR if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("replay_csv_dir", mode="before")
+    @field_validator("replay_csv_dir", "dashboard_dir", mode="before")
     @classmethod
     def _empty_dir_is_none(cls, value: object) -> object:
         # `REPLAY_CSV_DIR=` in an env file means "not set" (synthetic feed), not the cwd.
@@ -317,6 +317,42 @@ class Settings(BaseSettings):
         default=10.0, gt=0, validation_alias="TELEGRAM_SEND_TIMEOUT_SECONDS"
     )
 
+    # --- the menu bot (`atp bot`, atp.bot; docs/bot.md) --------------------------------------
+    # Comma lists of numeric ids. TELEGRAM_CHAT_ID is allowed too unless it is output-only.
+    telegram_allowed_chat_ids: str = Field(default="", validation_alias="TELEGRAM_ALLOWED_CHAT_IDS")
+    telegram_allowed_user_ids: str = Field(default="", validation_alias="TELEGRAM_ALLOWED_USER_IDS")
+    telegram_output_only_chat_ids: str = Field(
+        default="", validation_alias="TELEGRAM_OUTPUT_ONLY_CHAT_IDS"
+    )
+    # The poller is single-instance like the monitor (lock id for PostgreSQL; a file for SQLite).
+    bot_lock_id: int = Field(default=7_305_005, ge=1, lt=2**31, validation_alias="BOT_LOCK_ID")
+    # Standby retry / heartbeat cadence; a standby takes over within two intervals.
+    bot_interval_seconds: float = Field(
+        default=5.0, gt=0, le=300, validation_alias="BOT_INTERVAL_SECONDS"
+    )
+    # Seconds one getUpdates call waits server-side (long poll).
+    bot_poll_timeout_seconds: int = Field(
+        default=10, ge=0, le=50, validation_alias="BOT_POLL_TIMEOUT_SECONDS"
+    )
+    # Consecutive 409 Conflict answers that raise the TELEGRAM_POLL_CONFLICT blocker.
+    bot_conflict_blocker_after: int = Field(
+        default=3, ge=1, le=1000, validation_alias="BOT_CONFLICT_BLOCKER_AFTER"
+    )
+
+    @field_validator(
+        "telegram_allowed_chat_ids",
+        "telegram_allowed_user_ids",
+        "telegram_output_only_chat_ids",
+        mode="after",
+    )
+    @classmethod
+    def _id_list(cls, value: str) -> str:
+        ids = [part.strip() for part in value.split(",") if part.strip()]
+        for part in ids:
+            if not part.lstrip("-").isdigit():
+                raise ValueError("must be a comma-separated list of numeric Telegram ids")
+        return ",".join(ids)
+
     @field_validator("telegram_daily_summary_time", mode="after")
     @classmethod
     def _check_summary_time(cls, value: str) -> str:
@@ -366,6 +402,9 @@ class Settings(BaseSettings):
     )
     # The dashboard's origin(s), comma-separated (e.g. http://localhost:3000); empty = no CORS.
     dashboard_origin: str = Field(default="", validation_alias="DASHBOARD_ORIGIN")
+    # The dashboard's static export, served by the API at / (atp.api.site). Empty: frontend/out
+    # of this source checkout (`make frontend-build`); the container image sets it.
+    dashboard_dir: Path | None = Field(default=None, validation_alias="DASHBOARD_DIR")
 
     # --- health / config / metrics (atp.ops.health, GET /api/config): build identity ---------
     # Set by the image build or the deploy script; empty = "unknown" in /api/config and /metrics.
@@ -398,6 +437,10 @@ class Settings(BaseSettings):
     @property
     def dashboard_origin_list(self) -> tuple[str, ...]:
         return tuple(o for o in self.dashboard_origin.split(",") if o)
+
+    @property
+    def effective_dashboard_dir(self) -> Path:
+        return self.dashboard_dir or _CHECKOUT_ROOT / "frontend" / "out"
 
     @field_validator("monitor_instance_id", mode="after")
     @classmethod

@@ -9,7 +9,7 @@ HTML parse errors ("can't parse entities"), 4096 characters after parsing.
 
 Test hooks: `calls` (every request with its monotonic receipt time), `delivered` (accepted
 messages per chat), `fail_next`, `slow_next`, `set_chaos` (random 429/5xx/timeouts),
-`push_text`, `push_callback`, `wait_for`, `sends()` for `telegram_rules.pacing_violations`.
+`push_text`, `push_callback`, `redeliver`, `wait_for`, `sends()` for `telegram_rules.pacing_violations`.
 """
 
 from __future__ import annotations
@@ -70,6 +70,8 @@ class FakeTelegram:
         self._faults: dict[str, deque[Fault]] = {}
         self._chaos: dict[str, Chaos] = {}
         self._updates: list[Json] = []
+        self._pushed: dict[int, Json] = {}  # every update ever pushed, for `redeliver`
+        self._redelivered: list[Json] = []
         self._next_update_id = 1
         self._next_message_id: dict[str, int] = {}
         self._poll_generation = 0
@@ -154,6 +156,19 @@ class FakeTelegram:
             "data": data,
         }
         return self._push({"callback_query": query})
+
+    def redeliver(self, update_id: int) -> None:
+        """Deliver an already pushed update once more, whatever the poller's offset (like a
+        confirmation Telegram never received, or a second poller that got it too)."""
+        with self._cond:
+            self._redelivered.append(dict(self._pushed[update_id]))
+            self._cond.notify_all()
+
+    @property
+    def poll_generation(self) -> int:
+        """How many getUpdates calls have started (a newer one terminates older ones)."""
+        with self._cond:
+            return self._poll_generation
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Block until `count` completed calls of `method` (use via asyncio.to_thread)."""
@@ -303,6 +318,11 @@ class FakeTelegram:
             while True:
                 if offset:
                     self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                # Only the newest poll takes a redelivery: an abandoned long poll (its client
+                # gone) must not swallow it.
+                if self._redelivered and generation == self._poll_generation:
+                    again, self._redelivered = self._redelivered, []
+                    return again[:limit]
                 if self._updates or self._closing:
                     return self._updates[:limit]
                 remaining = deadline - time.monotonic()
@@ -366,6 +386,7 @@ class FakeTelegram:
             update_id = self._next_update_id
             self._next_update_id += 1
             self._updates.append({"update_id": update_id} | update)
+            self._pushed[update_id] = self._updates[-1]
             self._cond.notify_all()
         return update_id
 

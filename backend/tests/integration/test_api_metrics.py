@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from atp.api.metrics import LatencyHistograms, render
+from atp.ops.build_info import build_info
 from atp.settings import Settings
 from tests.integration.health_support import (
     add_message,
@@ -120,7 +121,8 @@ async def test_an_unreadable_database_is_a_metric_not_a_failed_scrape(tmp_path: 
     samples = parse(response.text)
     assert value(samples, "atp_database_up") == 0
     assert "atp_telegram_messages" not in samples
-    assert value(samples, "atp_build_info", git_sha="unknown") == 1
+    sha = build_info(dead).git_sha  # unset GIT_SHA: the checkout's HEAD, else "unknown"
+    assert value(samples, "atp_build_info", git_sha=sha) == 1
 
 
 def test_histogram_buckets_and_label_escaping() -> None:

@@ -41,6 +41,7 @@ ARGUMENTS: dict[str, list[str]] = {
     "sender": ["--once"],
     "run": ["--no-api"],
     "why": ["BTC_USDT"],
+    "healthcheck": ["monitor"],
     "presets show": ["swing:conservative"],
     "presets set": ["swing:conservative", "cooldown_minutes=30"],
     "presets create": ["swing:mine", "--from", "swing:conservative"],
@@ -55,7 +56,8 @@ NO_SETUP_NEEDED = {"version"}
 # On a database that is not at head these do their job instead of refusing.
 SCHEMA_TOOLS = {"migrate", "db-status"}
 # The audit's contract (issue 11, cron): 2 = "cannot run", with the reason, for a schema too.
-CANNOT_RUN_IS_2 = {"audit"}
+# `healthcheck` (compose, issue 14): 2 = "cannot check", whatever keeps it from reading.
+CANNOT_RUN_IS_2 = {"audit", "healthcheck"}
 
 
 def leaf_commands(group: click.Group = main, prefix: tuple[str, ...] = ()) -> Iterator[str]:

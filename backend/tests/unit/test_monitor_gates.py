@@ -55,6 +55,7 @@ def test_alert_gates_are_reported_in_the_documented_order() -> None:
             "NO_SIGNAL:BUY(rsi_below);SELL(rsi_above)",
         ),
         ({"side_enabled": False}, "SIDE_DISABLED"),
+        ({"muted": "muted until 2026-05-01T13:00:00+00:00"}, "MUTED"),
         (
             {"throttle": ThrottleView(False, "THROTTLED_TIME_GATE", "2 min < 10 min")},
             "THROTTLED_TIME_GATE",
@@ -79,7 +80,13 @@ def test_stale_data_makes_no_decision_and_later_gates_are_not_evaluated() -> Non
     results = alert_gates(_alert(fresh=False, side=None))
     by_gate = {r.gate: r for r in results}
     assert by_gate["MARKET_DATA_STALE"].passed is False
-    for gate in ("NO_SIGNAL", "SIDE_DISABLED", "THROTTLED_TIME_GATE", "THROTTLED_PRICE_GATE"):
+    for gate in (
+        "NO_SIGNAL",
+        "SIDE_DISABLED",
+        "MUTED",
+        "THROTTLED_TIME_GATE",
+        "THROTTLED_PRICE_GATE",
+    ):
         assert by_gate[gate].passed is None
         assert by_gate[gate].detail.startswith("not evaluated")
 

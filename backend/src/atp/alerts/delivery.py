@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 
 from atp.alerts.notifier import (
+    Buttons,
     DeliveryError,
     Notifier,
     ParseEntitiesError,
@@ -85,6 +86,7 @@ async def attempt(
     limit: int = TELEGRAM_MAX_TEXT,
     *,
     deadline: float | None = None,
+    buttons: Buttons = (),
 ) -> Outcome:
     """Send once and decide what happens next. `attempts` counts this attempt too.
 
@@ -96,7 +98,11 @@ async def attempt(
         note = "sent as plain text after Telegram refused the HTML" + (f"; {note}" if note else "")
     try:
         async with asyncio.timeout(deadline):
-            result = await notifier.send(chat_id, body, parse_mode)
+            result = await (
+                notifier.send(chat_id, body, parse_mode, buttons)
+                if buttons
+                else notifier.send(chat_id, body, parse_mode)
+            )
     except TimeoutError:  # no answer in time: Telegram may or may not have it (see docs)
         reason = "TELEGRAM_TIMEOUT"
         return _retry_or_fail(f"no answer within {deadline} s", reason, attempts, policy)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol, TextIO
 
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -29,6 +29,9 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from atp.alerts.text import to_plain_text
+
+# Inline buttons under a message: rows of (label, callback_data); () = none.
+Buttons = tuple[tuple[tuple[str, str], ...], ...]
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,8 @@ class PermanentError(DeliveryError):
 
 
 class Notifier(Protocol):
-    """Delivers one message to one chat. `parse_mode` is "HTML" or "PLAIN"."""
+    """Delivers one message to one chat. `parse_mode` is "HTML" or "PLAIN"; `buttons` are only
+    passed when there are some (notifiers without buttons may omit the parameter)."""
 
     channel: str
 
@@ -84,7 +88,9 @@ class Notifier(Protocol):
 
     async def close(self) -> None: ...
 
-    async def send(self, chat_id: str, text: str, parse_mode: str) -> SendResult: ...
+    async def send(
+        self, chat_id: str, text: str, parse_mode: str, buttons: Buttons = ()
+    ) -> SendResult: ...
 
 
 def redact(text: str, secret: str) -> str:
@@ -161,7 +167,9 @@ class TelegramNotifier:
             await self._request.shutdown()
             self._started = False
 
-    async def send(self, chat_id: str, text: str, parse_mode: str) -> SendResult:
+    async def send(
+        self, chat_id: str, text: str, parse_mode: str, buttons: Buttons = ()
+    ) -> SendResult:
         await self.start()
         try:
             message = await self._bot.send_message(
@@ -169,10 +177,22 @@ class TelegramNotifier:
                 text=text,
                 parse_mode=ParseMode.HTML if parse_mode == "HTML" else None,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                reply_markup=_keyboard(buttons),
             )
         except TelegramError as exc:
             raise classify(exc, self._token) from None
         return SendResult(message_id=message.message_id, channel=self.channel)
+
+
+def _keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in buttons
+        ]
+    )
 
 
 class ConsoleNotifier:
@@ -190,7 +210,9 @@ class ConsoleNotifier:
     async def close(self) -> None:
         return None
 
-    async def send(self, chat_id: str, text: str, parse_mode: str) -> SendResult:
+    async def send(
+        self, chat_id: str, text: str, parse_mode: str, buttons: Buttons = ()
+    ) -> SendResult:
         plain = to_plain_text(text) if parse_mode == "HTML" else text
         stream = self._stream or sys.stdout
         stream.write(f"\n----- alert (console, chat {chat_id}) -----\n{plain}\n")
@@ -210,5 +232,7 @@ class BlockedNotifier:
     async def close(self) -> None:
         return None
 
-    async def send(self, chat_id: str, text: str, parse_mode: str) -> SendResult:
+    async def send(
+        self, chat_id: str, text: str, parse_mode: str, buttons: Buttons = ()
+    ) -> SendResult:
         raise PermanentError("Telegram is blocked by configuration", "TELEGRAM_DISABLED")

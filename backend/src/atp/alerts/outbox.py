@@ -42,10 +42,11 @@ class MessageKind(StrEnum):
     POSITION_CLOSED = "POSITION_CLOSED"
     DAILY_SUMMARY = "DAILY_SUMMARY"
     TEST = "TEST"
+    AUDIT_FAILED = "AUDIT_FAILED"  # `atp audit --notify-on-fail` (atp.audit.notify)
 
 
 # Kinds that go to the ops chat (TELEGRAM_CHAT_ID_OPS) when one is configured.
-OPS_KINDS = frozenset({MessageKind.PROTECTION_FAILED})
+OPS_KINDS = frozenset({MessageKind.PROTECTION_FAILED, MessageKind.AUDIT_FAILED})
 
 
 def chat_for(kind: str, settings: Settings) -> str | None:

@@ -29,12 +29,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from atp.alerts import store
+from atp.alerts.chat_requests import recent_requests
 from atp.alerts.delivery import Delivered, Outcome, Retry, RetryPolicy, attempt
 from atp.alerts.housekeeping import Housekeeping
 from atp.alerts.notifier import (
+    Buttons,
     Notifier,
 )
 from atp.alerts.pacing import ChatPacer, PacingLimits
+from atp.alerts.sender_pulse import SenderPulse
 from atp.db.base import utcnow
 from atp.ops.leases import FencedOut
 from atp.runtime.locks import LeaderElector
@@ -95,8 +98,12 @@ class SenderWorker:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = utcnow,
         elector: LeaderElector | None = None,
+        buttons_for: Callable[[store.Claimed, str], Buttons] | None = None,
     ) -> None:
         self.sessions = sessions
+        # Inline buttons under a message (the bot's "why" / "trade off"), given the chat it
+        # goes to; wired by atp.runtime only where the bot can answer them.
+        self.buttons_for = buttons_for
         # Pacing state lives in this process, so only one sender may be active at a time: the
         # elector (a single-instance lock) makes extra senders hot standbys. Claims stay safe
         # without it (two workers never send one row twice); the lock keeps pacing honest.
@@ -118,6 +125,11 @@ class SenderWorker:
         self._next_wake = self.config.poll_interval
         self._due_waiting = False
         self._needs_rebuild = True  # the first dispatch replays recent sends into the pacer
+        # The menu bot's requests per chat (atp.alerts.chat_requests), read with the heads and
+        # replayed into the pacer, so an alert keeps the interval after a bot reply too.
+        self._bot_requests: list[tuple[str, datetime]] = []
+        self._bot_seen: dict[str, datetime] = {}
+        self.pulse = SenderPulse(sessions, settings.monitor_instance_id, clock=clock, now=now)
 
     # --- public loop API -------------------------------------------------------------------
     async def run(self, stop: asyncio.Event, once: bool = False) -> SenderStats:
@@ -149,7 +161,9 @@ class SenderWorker:
 
     async def _step(self, stop: asyncio.Event, once: bool) -> bool:
         """One loop iteration; False when a `once` run is done."""
-        if not await self._is_active():
+        active = await self._is_active()
+        await asyncio.to_thread(self.pulse.beat_if_due, active, self.stats, self.notifier.channel)
+        if not active:
             if once:
                 return False
             await self._sleep(stop)
@@ -190,6 +204,7 @@ class SenderWorker:
         if blocked:
             return 0
         heads = await asyncio.to_thread(self._load_heads)
+        self._replay_bot_requests()
         now = self._now()
         started = 0
         for head in heads:
@@ -243,6 +258,7 @@ class SenderWorker:
                 claimed.attempts,
                 self.config.retry,
                 deadline=self.config.send_timeout,
+                buttons=self.buttons_for(claimed, chat) if self.buttons_for else (),
             )
         finally:
             self.pacer.finish(chat, self._clock())
@@ -353,7 +369,18 @@ class SenderWorker:
 
     def _load_heads(self) -> list[store.Head]:
         with self.sessions() as session:
+            since = self._now() - timedelta(seconds=self.config.limits.group_window + 1)
+            self._bot_requests = recent_requests(session, since)
             return store.open_heads(session)
+
+    def _replay_bot_requests(self) -> None:
+        """Count the bot's new requests in the pacer (on the loop: the pacer is not thread-safe)."""
+        now, mono = self._now(), self._clock()
+        for chat_id, at in self._bot_requests:
+            if self._bot_seen.get(chat_id) == at:
+                continue  # already counted
+            self._bot_seen[chat_id] = at
+            self.pacer.restore(chat_id, mono - max(0.0, (now - at).total_seconds()))
 
     def _claim(self, head: store.Head) -> store.Claimed | None:
         """Claim the head row; with an elector, only under this sender's current epoch."""

@@ -46,6 +46,8 @@ class Claimed:
     parse_mode: str
     attempts: int  # fencing token for the outcome update
     created_at: datetime
+    kind: str = ""  # for the buttons under an alert (atp.bot)
+    symbol: str | None = None
 
 
 def open_heads(session: Session) -> list[Head]:
@@ -116,13 +118,20 @@ def claim(session: Session, head: Head, now: datetime, lease: timedelta) -> Clai
             next_attempt_at=now + lease,
             updated_at=now,
         )
-        .returning(TM.text, TM.parse_mode, TM.created_at)
+        .returning(TM.text, TM.parse_mode, TM.created_at, TM.kind, TM.symbol)
         .execution_options(synchronize_session=False)
     ).one_or_none()
     if row is None:
         return None
     return Claimed(
-        head.id, head.chat_id, row.text, row.parse_mode, head.attempts + 1, row.created_at
+        head.id,
+        head.chat_id,
+        row.text,
+        row.parse_mode,
+        head.attempts + 1,
+        row.created_at,
+        kind=row.kind,
+        symbol=row.symbol,
     )
 
 

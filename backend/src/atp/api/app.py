@@ -26,11 +26,13 @@ from atp.api.routers import (
     orders,
     presets,
     signals,
+    symbol_detail,
     system,
     trading,
     watchlist,
 )
 from atp.api.security import TOKEN_NOT_SET, MutationGuard, document_bearer_auth
+from atp.api.site import DashboardSite
 from atp.api.snapshots import InvalidateOnMutation, SnapshotCache
 from atp.runtime.context import AppContext
 from atp.settings import Settings
@@ -67,8 +69,12 @@ def create_app(context: AppContext | None = None) -> FastAPI:
     app.include_router(market.router)
     for area in (system, watchlist, presets, trading, signals, orders, messages, audit, dashboard):
         app.include_router(area.router)
+    app.include_router(symbol_detail.router)  # symbol page: markers, why, throttle; fills
     install_offline_docs(app)
     install_metrics(app)  # request latency + GET /metrics (atp.api.metrics)
+    # The dashboard's static export answers what no route matches, routes added later included
+    # (the router's fallback rather than a mount at /, which would shadow them): atp.api.site
+    app.router.default = DashboardSite(ctx.settings.effective_dashboard_dir)
     _install_access_rules(app, ctx.settings)
     return app
 

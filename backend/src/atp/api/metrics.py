@@ -5,10 +5,12 @@ sources:
 - request latency: a histogram per (method, route template, status) kept in this process by
   `RequestLatencyMiddleware` (route templates, never raw paths, so ids do not explode the
   label set; requests that match no route share `route="unmatched"`);
-- operational gauges read from the database at scrape time: heartbeat ages per service, the
-  monitor's last cycle time, messages by status, order intents by status, the outbox backlog
-  and unprotected positions. A database that cannot be read gives `atp_database_up 0` and no
-  database families; the scrape itself still answers 200.
+- operational gauges read from the database at scrape time: heartbeat ages per service and per
+  worker role, the monitor's last cycle time, messages by status, order intents by status, the
+  outbox backlog, failing alert delivery, unprotected positions, active global blockers and the
+  newest audit's verdict (the alert rules in deploy/prometheus/alerts.yml use these). A
+  database that cannot be read gives `atp_database_up 0` and no database families; the scrape
+  itself still answers 200.
 
 With several API workers each process exposes its own latency histogram (scrape each worker or
 aggregate in Prometheus); the database gauges are the same from every worker.
@@ -30,14 +32,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from atp import __version__
 from atp.alerts.models import TelegramMessage
 from atp.alerts.outbox import MessageStatus
 from atp.db.base import utcnow
 from atp.db.session import unit_of_work
+from atp.monitor.blockers import active_blockers, failing_alerts, undelivered_alerts
 from atp.monitor.heartbeat import SERVICE as MONITOR_SERVICE
+from atp.ops.build_info import build_info
 from atp.ops.health import outbox_backlog
-from atp.ops.models import ServiceHeartbeat
+from atp.ops.heartbeats import SERVICE_BY_ROLE
+from atp.ops.models import AuditRun, ServiceHeartbeat
 from atp.orders.models import OrderIntent
 from atp.orders.views import ACTIVE_INTENT_STATES, trading_summary
 from atp.runtime.context import AppContext
@@ -45,6 +49,7 @@ from atp.runtime.context import AppContext
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 UNMATCHED_ROUTE = "unmatched"
+AUDIT_STATUSES = ("PASS", "WARN", "FAIL")
 
 Labels = tuple[tuple[str, str], ...]
 
@@ -196,7 +201,66 @@ def database_families(session: Session, now: datetime) -> list[Family]:
         ),
         *_outbox_families(session, now),
         *_position_families(session, now),
+        _role_heartbeat_family(beats, now),
+        *_blocker_families(session, now),
+        *_alert_delivery_families(session, now),
+        *_audit_families(session, now),
     ]
+
+
+def _role_heartbeat_family(beats: list[ServiceHeartbeat], now: datetime) -> Family:
+    """The newest beat per worker role; a role that never beat is +Inf (the alert rules fire)."""
+    family = Family(
+        "atp_role_heartbeat_age_seconds",
+        "gauge",
+        "Seconds since the newest heartbeat of a worker role (+Inf: none).",
+    )
+    for role, service in SERVICE_BY_ROLE.items():
+        newest = max((b.beat_at for b in beats if b.service == service), default=None)
+        family.add(math.inf if newest is None else (now - newest).total_seconds(), role=role)
+    return family
+
+
+def _blocker_families(session: Session, now: datetime) -> list[Family]:
+    active = active_blockers(session)
+    count = Family("atp_global_blockers_active", "gauge", "Active global blockers.")
+    count.add(len(active))
+    age = Family(
+        "atp_global_blocker_active_seconds",
+        "gauge",
+        "Seconds an active global blocker has been active, by code.",
+    )
+    for blocker in active:
+        age.add((now - blocker.since).total_seconds(), code=blocker.code)
+    return [count, age]
+
+
+def _alert_delivery_families(session: Session, now: datetime) -> list[Family]:
+    """The monitor's ALERTS_FAILING / ALERTS_UNDELIVERED rules, read at scrape time."""
+    failing = Family(
+        "atp_alerts_failing", "gauge", "1 when messages ended FAILED/EXPIRED with no send since."
+    )
+    failing.add(int(failing_alerts(session, now) is not None))
+    undelivered = Family(
+        "atp_alerts_undelivered", "gauge", "1 when an alert is queued past its delivery limit."
+    )
+    undelivered.add(int(undelivered_alerts(session, now) is not None))
+    return [failing, undelivered]
+
+
+def _audit_families(session: Session, now: datetime) -> list[Family]:
+    """The newest stored audit (`atp audit`, the daily timer): its verdict and its age."""
+    last = session.scalars(select(AuditRun).order_by(AuditRun.started_at.desc()).limit(1)).first()
+    result = Family(
+        "atp_audit_last_status", "gauge", "1 for the newest audit's status (PASS/WARN/FAIL)."
+    )
+    age = Family(
+        "atp_audit_last_run_age_seconds", "gauge", "Seconds since the newest audit (+Inf: none)."
+    )
+    for status in AUDIT_STATUSES:
+        result.add(int(last is not None and last.global_status == status), status=status)
+    age.add(math.inf if last is None else (now - last.started_at).total_seconds())
+    return [result, age]
 
 
 def _by_status(
@@ -246,7 +310,8 @@ def _position_families(session: Session, now: datetime) -> list[Family]:
 def scrape(context: AppContext, histograms: LatencyHistograms) -> str:
     up = Family("atp_database_up", "gauge", "1 when the database answered this scrape.")
     build = Family("atp_build_info", "gauge", "Version and commit of the running build.")
-    build.add(1, version=__version__, git_sha=context.settings.git_sha or "unknown")
+    info = build_info(context.settings)
+    build.add(1, version=info.version, git_sha=info.git_sha)
     try:
         with unit_of_work(context.sessions) as session:
             families = database_families(session, utcnow())

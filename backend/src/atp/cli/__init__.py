@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import click
 
-from atp import __version__
 from atp.cli.group import AtpGroup
 
 
@@ -19,5 +18,12 @@ def main() -> None:
 
 @main.command()
 def version() -> None:
-    """Print the package version."""
-    click.echo(__version__)
+    """Print the package version, git commit and build time (GIT_SHA, BUILD_TIME)."""
+    from atp.ops.build_info import build_info
+    from atp.settings import Settings
+
+    try:
+        settings: Settings | None = Settings()
+    except Exception:  # a bad unrelated setting must not hide which build this is
+        settings = None
+    click.echo(build_info(settings).line())

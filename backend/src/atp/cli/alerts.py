@@ -6,9 +6,9 @@ import asyncio
 
 import click
 
-from atp.alerts.formatting import format_test_message
 from atp.alerts.gating import telegram_status
-from atp.alerts.outbox import MessageKind, MessageStatus, enqueue_alert
+from atp.alerts.outbox import MessageStatus
+from atp.alerts.probe import queue_test_message
 from atp.alerts.retention import purge_ledger
 from atp.alerts.text import to_plain_text
 from atp.cli.common import fail, get_context, guard_schema
@@ -66,20 +66,8 @@ def send_test(note: str) -> None:
     """Queue a test message for the sender (shows the whole path works)."""
     app = get_context()
     guard_schema(app)
-    now = utcnow()
     with app.sessions.begin() as session:
-        row = enqueue_alert(
-            session,
-            idempotency_key=f"test:{now.isoformat()}",
-            kind=MessageKind.TEST,
-            symbol=None,
-            side=None,
-            text=format_test_message(now, app.settings.display_timezone, note),
-            chat_id=None,
-            correlation_id=None,
-            context=None,
-        )
-        message_id = row.id
+        message_id = queue_test_message(session, app.settings, utcnow(), note=note)
     status = telegram_status(app.settings)
     click.echo(f"queued message {message_id}; telegram: {status.describe()}")
 

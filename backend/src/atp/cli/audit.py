@@ -8,10 +8,15 @@ bad arguments). The same command runs behind `backend/scripts/audit_no_alerts_no
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from atp.cli.common import get_context
+
+if TYPE_CHECKING:
+    from atp.audit.types import AuditResult
+    from atp.runtime.context import AppContext
 
 DEFAULT_OUTPUT = "docs/reports/no-alerts-no-trades-audit.md"
 EXIT_CANNOT_RUN = 2
@@ -31,6 +36,11 @@ EXIT_CANNOT_RUN = 2
 )
 @click.option("--output", default=DEFAULT_OUTPUT, show_default=True, help="Markdown report path.")
 @click.option("--json", "json_path", default=None, help="Also write the JSON report to this file.")
+@click.option(
+    "--notify-on-fail",
+    is_flag=True,
+    help="On FAIL, queue a Telegram message to the ops chat (sent by `atp sender`).",
+)
 @click.option("--source", type=click.Choice(["cli", "cron"]), default="cli", hidden=True)
 def audit(
     since_hours: float,
@@ -38,6 +48,7 @@ def audit(
     mode: str,
     output: str,
     json_path: str | None,
+    notify_on_fail: bool,
     source: str,
 ) -> None:
     """Audit the last --since-hours: global PASS/FAIL, per-symbol causes, fixes (stored)."""
@@ -70,7 +81,20 @@ def audit(
     for line in _console_summary(result):
         click.echo(line)
     click.echo(f"report: {output}" + (f" json: {json_path}" if json_path else ""))
+    if notify_on_fail:
+        _notify(app, result)
     raise SystemExit(result.exit_code)
+
+
+def _notify(app: AppContext, result: AuditResult) -> None:
+    from atp.audit.notify import notify_audit_failure
+    from atp.db.session import unit_of_work
+
+    with unit_of_work(app.sessions) as session:
+        message = notify_audit_failure(session, app.settings, result)
+        message_id = None if message is None else message.id
+    if message_id is not None:
+        click.echo(f"audit FAIL: Telegram message {message_id} queued (delivered by `atp sender`)")
 
 
 def _write(path: str, text: str) -> None:

@@ -20,6 +20,8 @@ from atp.cli.guard import one_line_errors, preflight
 CLI_MODULES: tuple[str, ...] = (
     *("db", "status", "watchlist", "switches", "api"),
     *("market", "monitor", "signals", "alerts", "orders", "run", "audit"),
+    "health",
+    "bot",
 )
 
 COMMAND_MODULES = {
@@ -43,6 +45,8 @@ COMMAND_MODULES = {
     "orders": "orders",
     "positions": "orders",
     "audit": "audit",
+    "healthcheck": "health",
+    "bot": "bot",
 }
 
 

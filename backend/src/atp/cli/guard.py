@@ -26,8 +26,9 @@ EXIT_SCHEMA = 3
 
 # Commands that read no settings at all, and commands that must run without a database at head.
 NEEDS_NO_SETTINGS = frozenset({"version"})
-# `audit` checks the schema itself: "cannot run" is its exit 2, with the reason.
-NEEDS_NO_SCHEMA = frozenset({"migrate", "db-status", "audit"})
+# `audit` checks the schema itself: "cannot run" is its exit 2, with the reason. `healthcheck`
+# reads only the heartbeat table (or the API over HTTP) and has its own exit 2.
+NEEDS_NO_SCHEMA = frozenset({"migrate", "db-status", "audit", "healthcheck"})
 
 _CHECKED = "atp.guard.checked"
 log = logging.getLogger("atp.cli")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import click
 
@@ -49,6 +48,7 @@ def why(symbol: str, as_json: bool) -> None:
     import json
 
     from atp.monitor import service
+    from atp.monitor.explain import explanation_lines
     from atp.watchlist.fields import InvalidValueError
 
     app = get_context()
@@ -60,41 +60,8 @@ def why(symbol: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result, indent=2, default=str))
         return
-    for line in _explanation_lines(result):
+    for line in explanation_lines(result):
         click.echo(line)
-
-
-def _explanation_lines(result: dict[str, Any]) -> list[str]:
-    # Global causes first: they decide before any of the symbol's own gates.
-    lines = [
-        f"[GLOBAL_BLOCKER] {cause['code']}: {cause['message']}"
-        for cause in result.get("global_causes", [])
-    ]
-    lines += [
-        f"{result['symbol']} {result['strategy_key'] or '-'} side={result['side']} "
-        f"price={result['price'] or '-'} decision={result['decision_reason'] or '-'}"
-    ]
-    for cond in result["conditions"] or []:
-        mark = "ok " if cond["passed"] else "no "
-        lines.append(
-            f"  {mark}{cond['side']} {cond['name']}: {_num(cond['actual'])} vs {_num(cond['threshold'])}"
-        )
-    for kind in ("alert_gates", "trade_gates"):
-        for gate in result[kind]:
-            state = {True: "pass", False: "BLOCK", None: "  - "}[gate["passed"]]
-            lines.append(f"  [{state}] {gate['gate']} {gate['detail']}".rstrip())
-    alert, trade = result["alert"], result["trade"]
-    lines.append("alert: would send" if alert["would_send"] else f"alert: none ({alert['reason']})")
-    lines.append(
-        "trade: would create an order intent"
-        if trade["would_create_intent"]
-        else f"trade: none ({trade['reason']})"
-    )
-    return lines
-
-
-def _num(value: object) -> str:
-    return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
 commands: list[click.Command] = [monitor, why]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from atp.cli.common import fail, get_context
 from atp.core.presets import DEFAULT_PRESET_KEY
+from atp.db.base import utcnow
 from atp.db.session import unit_of_work
 from atp.ops.config_trail import ChangeSource
 from atp.watchlist import service
@@ -140,6 +141,35 @@ def restore_cmd(symbol: str) -> None:
     """Restore a soft-deleted SYMBOL with its previous settings."""
     _apply(lambda s: service.restore_item(s, symbol=symbol, source=ChangeSource.CLI))
     click.echo(f"restored {symbol.upper()}")
+
+
+@watchlist.command("mute")
+@click.argument("symbol")
+@click.option("--minutes", default=60, show_default=True, type=int, help="How long (0 unmutes).")
+def mute_cmd(symbol: str, minutes: int) -> None:
+    """Mute SYMBOL's alerts (and so its orders) for a while."""
+    until = _apply(
+        lambda s: service.mute_item(
+            s, symbol=symbol, minutes=minutes, now=utcnow(), source=ChangeSource.CLI
+        )
+    )
+    click.echo(
+        f"{symbol.upper()} unmuted"
+        if until is None
+        else f"{symbol.upper()} muted until {until:%Y-%m-%d %H:%M} UTC"
+    )
+
+
+@watchlist.command("unmute")
+@click.argument("symbol")
+def unmute_cmd(symbol: str) -> None:
+    """End SYMBOL's mute now."""
+    _apply(
+        lambda s: service.mute_item(
+            s, symbol=symbol, minutes=0, now=utcnow(), source=ChangeSource.CLI
+        )
+    )
+    click.echo(f"{symbol.upper()} unmuted")
 
 
 def _apply(action: Callable[[Session], T]) -> T:

@@ -1,7 +1,9 @@
 """Import every model so `Base.metadata` is complete (Alembic env and tests use this)."""
 
 from atp.adapters.paper.models import PaperBalanceRow, PaperFillRow, PaperOrderRow
+from atp.alerts.chat_requests import ChatRequest
 from atp.alerts.models import TelegramMessage
+from atp.bot.models import BotUpdate
 from atp.db.base import Base
 from atp.market.models import Instrument, MarketCandle, MarketDataStatus, MarketPrice
 from atp.ops.models import (
@@ -19,6 +21,8 @@ from atp.watchlist.models import WatchlistItem
 __all__ = [
     "AuditRun",
     "Base",
+    "BotUpdate",
+    "ChatRequest",
     "ConfigChange",
     "ExchangeOrder",
     "GlobalBlocker",

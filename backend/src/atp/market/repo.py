@@ -7,8 +7,6 @@ Writers flush and never commit: the caller's unit of work owns the transaction.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +21,8 @@ from atp.market.bulk import CandleBatch, upsert_candle_batches
 from atp.market.candles_read import load_candles
 from atp.market.models import Instrument, MarketCandle, MarketDataStatus, MarketPrice
 from atp.market.ports import Candle, InstrumentInfo, Ticker
-from atp.ops.models import ServiceHeartbeat
+from atp.ops.heartbeats import MARKET_SERVICE
+from atp.ops.heartbeats import write_heartbeat as write_shared_heartbeat
 from atp.signals.models import StrategyPreset
 from atp.watchlist.models import WatchlistItem
 
@@ -199,22 +198,20 @@ def write_heartbeat(
     details: dict[str, Any],
 ) -> None:
     """The updater's own liveness row (service `market`), rewritten every pass."""
-    row = {
-        "service": "market",
-        "instance_id": instance_id[:128],
-        "role": "single",
-        "pid": os.getpid(),
-        "hostname": socket.gethostname()[:255],
-        "started_at": started_at,
-        "beat_at": datetime.now(UTC),
-        "cycle": cycle,
-        "last_cycle_ms": last_cycle_ms,
-        "items": items,
-        "errors": errors,
-        "last_error": last_error[:1000] if last_error else None,
-        "details": details,
-    }
-    _upsert(session, ServiceHeartbeat, [row], ["service", "instance_id"])
+    write_shared_heartbeat(
+        session,
+        service=MARKET_SERVICE,
+        instance_id=instance_id,
+        role="single",
+        started_at=started_at,
+        beat_at=datetime.now(UTC),
+        cycle=cycle,
+        last_cycle_ms=last_cycle_ms,
+        items=items,
+        errors=errors,
+        last_error=last_error,
+        details=details,
+    )
 
 
 def upsert_statuses(session: Session, rows: list[dict[str, Any]]) -> int:

@@ -25,6 +25,7 @@ from atp.alerts.outbox import OPEN_STATUSES, MessageStatus
 from atp.core.errors import clean_error_text
 from atp.db.base import utcnow
 from atp.monitor.switches import load_switches
+from atp.ops.heartbeats import EXCHANGE_SYNC_SERVICE as SYNC_HEARTBEAT_SERVICE
 from atp.ops.models import GlobalBlocker, ServiceHeartbeat
 from atp.settings import Settings
 from atp.watchlist.models import WatchlistItem
@@ -48,6 +49,9 @@ class BlockerCode(StrEnum):
     # Derived from the heartbeat by readers (`why`, status); a dead monitor cannot store them.
     MONITOR_NOT_RUNNING = "MONITOR_NOT_RUNNING"
     MONITOR_HEARTBEAT_STALE = "MONITOR_HEARTBEAT_STALE"
+    # Raised and cleared by the menu bot's poller (atp.bot.polling): getUpdates keeps getting
+    # 409 Conflict, i.e. another process polls the same bot token (or a webhook is set).
+    TELEGRAM_POLL_CONFLICT = "TELEGRAM_POLL_CONFLICT"
 
 
 # Pacing (1 message/s per chat) and retry_after holds delay alerts legitimately for a while; an
@@ -71,6 +75,7 @@ def sync_blockers(
     *,
     observed: Mapping[str, str | None],
     now: datetime,
+    source: str = SOURCE,
 ) -> list[Transition]:
     """Store the observed state (code -> explanation if active, None if clear); flush only.
 
@@ -85,7 +90,7 @@ def sync_blockers(
         row = rows.get(code)
         if explanation is not None:
             if row is None:
-                row = GlobalBlocker(code=code, source=SOURCE, active=False, message="", since=now)
+                row = GlobalBlocker(code=code, source=source, active=False, message="", since=now)
                 session.add(row)
             if not row.active:
                 row.active, row.since, row.cleared_at = True, now, None
@@ -128,7 +133,7 @@ def log_still_active(session: Session) -> None:
 #     or {"exchange_auth": "failing", "exchange_auth_error": "40101 ..."}
 # The monitor turns a "failing" report from the freshest sync heartbeat into
 # EXCHANGE_AUTH_FAILING. No sync heartbeat at all means "not observed" (not a blocker).
-EXCHANGE_SYNC_SERVICE = "ExchangeSyncService"
+EXCHANGE_SYNC_SERVICE = SYNC_HEARTBEAT_SERVICE  # atp.ops.heartbeats names every role
 
 
 def exchange_auth_problem(session: Session) -> tuple[bool, str | None]:

@@ -25,6 +25,8 @@ TRADE_ONLY = frozenset(
         BlockerCode.TRADING_SETTINGS_UNREADABLE,
     }
 )
+# Loud, but neither alerts nor orders stop: named only (the menu bot's 409 conflict).
+NAMED_ONLY = frozenset({BlockerCode.TELEGRAM_POLL_CONFLICT})
 # Derived from the switch and the heartbeat; a stored row only lends its wording.
 LIVE_CODES = frozenset(
     {
@@ -63,7 +65,7 @@ def global_causes(status: dict[str, Any], *, telegram_open: bool) -> list[Global
         code = blocker["code"]
         if code in TRADE_ONLY:
             blocks: str | None = TRADE
-        elif code == BlockerCode.TELEGRAM_NOT_CONFIGURED and telegram_open:
+        elif code in NAMED_ONLY or (code == BlockerCode.TELEGRAM_NOT_CONFIGURED and telegram_open):
             blocks = None
         else:
             blocks = ALERT

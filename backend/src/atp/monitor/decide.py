@@ -207,6 +207,7 @@ def _decide(
             throttle=throttle,
             telegram_enabled=ctx.telegram.open,
             telegram_reasons=ctx.telegram.reasons,
+            muted=_muted(inp, ctx.now),
         )
     )
 
@@ -263,6 +264,11 @@ def _describe(f: Freshness) -> str:
     verdict = "fresh" if f.fresh else f"stale ({f.reason})"
     text = f"{verdict}: timeframe={f.timeframe} age_s={age} limit_s={f.limit_s:.0f}"
     return text + (f" [{f.detail}]" if f.detail else "")
+
+
+def _muted(inp: SymbolInput, now: datetime) -> str | None:
+    until = inp.item.muted_until
+    return None if until is None or until <= now else f"muted until {until.isoformat()}"
 
 
 def _side_enabled(inp: SymbolInput, side: str | None) -> bool:

@@ -31,6 +31,9 @@ _FIXES: dict[str, str] = {
     "ALERTS_UNDELIVERED": "start the sender: `atp sender` (`atp alerts list --status PENDING`)",
     "ALERTS_FAILING": "read the last error (`atp alerts list --status FAILED`): bot removed from "
     "the chat, token revoked or chat id wrong",
+    "TELEGRAM_POLL_CONFLICT": "another process polls this bot token: stop every other "
+    "`atp bot` / `atp run` using it on other hosts (or a second deployment), and remove any "
+    "webhook; local runs need their own bot token (docs/bot.md)",
     "NO_ALERT_SYMBOLS": "enable alerts for at least one symbol: "
     "`atp watchlist set SYMBOL alert_enabled=true`",
     # per-symbol alert causes (atp.monitor.gates.AlertGate and the dry run's extras)
@@ -45,6 +48,8 @@ _FIXES: dict[str, str] = {
     "conditions); change the preset only if it is too strict: `atp backtest --symbol {symbol}`",
     "SIDE_DISABLED": "`atp watchlist set {symbol} buy_alert_enabled=true` "
     "(or sell_alert_enabled for SELL signals)",
+    "MUTED": "muted on purpose (the alert's \"Mute 1 h\" button); it ends by itself, or "
+    "unmute now: `atp watchlist unmute {symbol}`",
     "THROTTLED_TIME_GATE": "working as configured: the cooldown since the last alert has not "
     "elapsed; lower alert_cooldown_minutes for {symbol} only if alerts are wanted more often",
     "THROTTLED_PRICE_GATE": "working as configured: the price has not moved min_price_change_pct "

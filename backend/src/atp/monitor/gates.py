@@ -34,6 +34,7 @@ class AlertGate(StrEnum):
     MARKET_DATA_STALE = "MARKET_DATA_STALE"
     NO_SIGNAL = "NO_SIGNAL"
     SIDE_DISABLED = "SIDE_DISABLED"
+    MUTED = "MUTED"
     THROTTLED_TIME_GATE = "THROTTLED_TIME_GATE"
     THROTTLED_PRICE_GATE = "THROTTLED_PRICE_GATE"
     TELEGRAM_DISABLED = "TELEGRAM_DISABLED"
@@ -111,6 +112,13 @@ class AlertGateInput:
     throttle: ThrottleView | None  # None when there is no side to throttle
     telegram_enabled: bool
     telegram_reasons: Sequence[str]
+    muted: str | None = None  # e.g. "muted until 2026-11-29T18:00:00+00:00"; None = not muted
+
+
+# The gates between the freshness verdict and Telegram, in order.
+_SIGNAL_GATES = [
+    g for g in AlertGate if g not in (AlertGate.MARKET_DATA_STALE, AlertGate.TELEGRAM_DISABLED)
+]
 
 
 def alert_gates(inp: AlertGateInput) -> list[GateResult]:
@@ -122,17 +130,22 @@ def alert_gates(inp: AlertGateInput) -> list[GateResult]:
     ]
     if not inp.fresh:
         why = "market data is stale, no decision was made"
-        out += [_skip(g, why) for g in list(AlertGate)[1:5]]
+        out += [_skip(g, why) for g in _SIGNAL_GATES]
     elif inp.side is None:
         why = inp.no_signal or "unknown"
         out.append(_block(AlertGate.NO_SIGNAL, f"failing conditions: {why}", why))
-        out += [_skip(g, "no signal") for g in list(AlertGate)[2:5]]
+        out += [_skip(g, "no signal") for g in _SIGNAL_GATES[1:]]
     else:
         out.append(_ok(AlertGate.NO_SIGNAL, f"signal {inp.side}"))
         out.append(
             _ok(AlertGate.SIDE_DISABLED, f"{inp.side.lower()}_alert_enabled")
             if inp.side_enabled
             else _block(AlertGate.SIDE_DISABLED, f"{inp.side.lower()}_alert_enabled is off")
+        )
+        out.append(
+            _ok(AlertGate.MUTED, "not muted")
+            if inp.muted is None
+            else _block(AlertGate.MUTED, inp.muted)
         )
         out += _throttle_gates(inp.throttle)
     out.append(_telegram_gate(inp.telegram_enabled, inp.telegram_reasons))

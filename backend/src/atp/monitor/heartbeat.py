@@ -12,8 +12,6 @@ always means "this process is the leader". A leader whose cycles keep failing is
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,11 +19,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from atp.db.upsert import upsert_rows
-from atp.ops.models import ServiceHeartbeat
+from atp.ops.heartbeats import MONITOR_SERVICE, write_heartbeat
 
 log = logging.getLogger(__name__)
-SERVICE = "SignalMonitorService"
+SERVICE = MONITOR_SERVICE
 DEGRADED = "degraded"  # the leader's cycles keep failing (MONITOR_CYCLES_FAILING)
 
 
@@ -64,27 +61,19 @@ class Heartbeat:
             "total_errors": self.total_errors,
             **beat.details,
         }
-        row = {
-            "service": SERVICE,
-            "instance_id": self.instance_id,
-            "role": beat.role,
-            "pid": os.getpid(),
-            "hostname": socket.gethostname(),
-            "started_at": self.started_at,
-            "beat_at": now,
-            "cycle": beat.cycle,
-            "last_cycle_ms": beat.last_cycle_ms,
-            "items": beat.symbols,
-            "errors": beat.errors,
-            "last_error": None if beat.last_error is None else beat.last_error[:1000],
-            "details": details,
-        }
-        upsert_rows(
+        write_heartbeat(
             session,
-            ServiceHeartbeat.__table__,  # type: ignore[arg-type]
-            [row],
-            conflict_columns=["service", "instance_id"],
-            update_columns=[k for k in row if k not in ("service", "instance_id", "started_at")],
+            service=SERVICE,
+            instance_id=self.instance_id,
+            role=beat.role,
+            started_at=self.started_at,
+            beat_at=now,
+            cycle=beat.cycle,
+            last_cycle_ms=beat.last_cycle_ms,
+            items=beat.symbols,
+            errors=beat.errors,
+            last_error=beat.last_error,
+            details=details,
         )
 
     def maybe_log(self, beat: Beat) -> bool:

@@ -45,6 +45,7 @@ class WatchItem:
     min_price_change_pct: Decimal | None
     alert_cooldown_minutes: Decimal | None
     config: dict[str, Any]
+    muted_until: datetime | None = None
 
     @classmethod
     def from_row(cls, row: WatchlistItem) -> WatchItem:
@@ -57,6 +58,7 @@ class WatchItem:
             min_price_change_pct=row.min_price_change_pct,
             alert_cooldown_minutes=row.alert_cooldown_minutes,
             config={name: getattr(row, name) for name in HASHED_FIELDS},
+            muted_until=row.muted_until,
         )
 
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,10 +21,8 @@ from typing import Any
 
 from atp.core.errors import short_error
 from atp.db.session import unit_of_work
-from atp.db.upsert import upsert_rows
-from atp.monitor.blockers import EXCHANGE_SYNC_SERVICE
+from atp.ops.heartbeats import EXCHANGE_SYNC_SERVICE, write_heartbeat
 from atp.ops.leases import FencedOut
-from atp.ops.models import ServiceHeartbeat
 from atp.orders.flow import OrderFlow
 from atp.orders.guardian import Guardian
 from atp.orders.ports import Broker, BrokerAuthError
@@ -137,33 +133,23 @@ class OrderWorker:
         }
         if report.auth_error:
             details["exchange_auth_error"] = report.auth_error
-        row = {
-            "service": EXCHANGE_SYNC_SERVICE,
-            "instance_id": self.instance_id,
-            "role": "leader",
-            "pid": os.getpid(),
-            "hostname": socket.gethostname(),
-            "started_at": self.started_at,
-            "beat_at": now,
-            "cycle": self.cycle,
-            "last_cycle_ms": report.duration_ms,
-            "items": sum(report.flow.values()),
-            "errors": int(bool(report.error or report.auth_error)),
-            "last_error": (report.auth_error or report.error or None),
-            "details": details,
-        }
         try:
             with unit_of_work(self.context.sessions) as session:
                 if self.rt.fence is not None:
                     self.rt.fence.check(session)
-                upsert_rows(
+                write_heartbeat(
                     session,
-                    ServiceHeartbeat.__table__,  # type: ignore[arg-type]
-                    [row],
-                    conflict_columns=["service", "instance_id"],
-                    update_columns=[
-                        k for k in row if k not in ("service", "instance_id", "started_at")
-                    ],
+                    service=EXCHANGE_SYNC_SERVICE,
+                    instance_id=self.instance_id,
+                    role="leader",
+                    started_at=self.started_at,
+                    beat_at=now,
+                    cycle=self.cycle,
+                    last_cycle_ms=report.duration_ms,
+                    items=sum(report.flow.values()),
+                    errors=int(bool(report.error or report.auth_error)),
+                    last_error=(report.auth_error or report.error or None),
+                    details=details,
                 )
         except FencedOut as exc:
             self.elector.fenced_out(exc)

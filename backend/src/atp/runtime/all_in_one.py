@@ -125,6 +125,7 @@ async def run_all(
         "monitor": lambda: MonitorWorker(app).run(stop),
         "sender": lambda: run_sender(app, stop),
         "orders": lambda: run_order_worker(app, stop),
+        "bot": lambda: run_bot_role(app, stop),
     }
     if with_api:
         roles["api"] = serve_api
@@ -149,6 +150,14 @@ async def run_order_worker(app: AppContext, stop: asyncio.Event) -> None:
         await stop.wait()
         return
     await OrderWorker(app, broker).run(stop)
+
+
+async def run_bot_role(app: AppContext, stop: asyncio.Event) -> None:
+    """The Telegram menu bot (`atp bot`) as a role; without a bot token (or outside production)
+    it says why in one line and idles."""
+    from atp.runtime.bot import run_bot  # python-telegram-bot loads only when the role runs
+
+    await run_bot(app, stop)
 
 
 async def _first_market_pass(updater: SingleInstanceUpdater) -> None:

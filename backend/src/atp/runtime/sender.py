@@ -9,6 +9,7 @@ import logging
 from atp.alerts.gating import telegram_status
 from atp.alerts.notifier import BlockedNotifier, ConsoleNotifier, Notifier, TelegramNotifier
 from atp.alerts.sender import SENDER_LEASE_ROLE, SenderConfig, SenderStats, SenderWorker
+from atp.bot.alert_buttons import alert_buttons_for
 from atp.runtime.context import AppContext
 from atp.runtime.locks import LeaderElector, make_instance_lock
 from atp.settings import Settings
@@ -41,7 +42,14 @@ def build_sender(app: AppContext, config: SenderConfig | None = None) -> SenderW
         sessions=app.sessions,
         lease_role=SENDER_LEASE_ROLE,
     )
-    return SenderWorker(app.sessions, settings, notifier, config, elector=elector)
+    return SenderWorker(
+        app.sessions,
+        settings,
+        notifier,
+        config,
+        elector=elector,
+        buttons_for=alert_buttons_for(settings),
+    )
 
 
 async def run_sender(

@@ -44,6 +44,9 @@ class WatchlistItem(TimestampMixin, Base):
         Boolean, nullable=False, default=False, server_default=false()
     )
     trade_amount_usd: Mapped[Decimal | None] = mapped_column(AMOUNT, nullable=True)
+    # "mute 1 h": no alert (and so no order) for this symbol until then. Not part of the
+    # throttle's config hash: muting must not reset a cooldown.
+    muted_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     preset: Mapped[str | None] = mapped_column(String(64), nullable=True)  # strategy_presets.key
     overrides: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

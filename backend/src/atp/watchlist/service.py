@@ -7,6 +7,7 @@ value anywhere in a request leaves the database unchanged.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -189,6 +190,68 @@ def set_fields(
     )
     session.flush()
     return changed
+
+
+def trading_symbols(session: Session) -> list[str]:
+    """Symbols with trade_enabled on (not deleted), sorted."""
+    return [item.symbol for item in list_items(session) if item.trade_enabled]
+
+
+def disable_trading_everywhere(
+    session: Session, *, source: ChangeSource, actor: str | None = None
+) -> list[str]:
+    """The panic switch: trade_enabled off on every symbol (one trail row each); returns them.
+
+    Open positions and their protection are untouched: this stops NEW entries only.
+    """
+    symbols = trading_symbols(session)
+    for symbol in symbols:
+        set_fields(
+            session,
+            symbol=symbol,
+            values={"trade_enabled": "false"},
+            source=source,
+            actor=actor,
+        )
+    return symbols
+
+
+MAX_MUTE_MINUTES = 7 * 24 * 60
+
+
+def mute_item(
+    session: Session,
+    *,
+    symbol: str,
+    minutes: int,
+    now: datetime,
+    source: ChangeSource,
+    actor: str | None = None,
+) -> datetime | None:
+    """Mute SYMBOL's alerts (and so its orders) for `minutes` from `now`; 0 unmutes.
+
+    Returns the new `muted_until` (None when unmuted). Muting twice keeps the later end, so
+    a re-delivered "mute 1 h" tap never shortens a longer mute.
+    """
+    if not 0 <= minutes <= MAX_MUTE_MINUTES:
+        raise WatchlistError(f"minutes must be between 0 and {MAX_MUTE_MINUTES}, got {minutes}")
+    item = _get_or_error(session, symbol)
+    old = item.muted_until
+    new = None if minutes == 0 else now + timedelta(minutes=minutes)
+    if new is not None and old is not None and old > new:
+        new = old
+    if new != old:
+        item.muted_until = new
+        record_changes(
+            session,
+            source=source,
+            entity=ENTITY,
+            entity_key=item.symbol,
+            changes={"muted_until": (old, new)},
+            actor=actor,
+        )
+        session.flush()
+    return new
 
 
 def remove_item(

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -91,6 +91,8 @@ class AuditRunOut(BaseModel):
     mode: str | None
     since_hours: float | None
     root_causes: list[RootCauseOut]
+    symbols_checked: int = Field(description="symbols the run looked at")
+    blocked_symbols: int = Field(description="symbols whose alert or trade was BLOCKED")
 
 
 class AuditRunDetail(AuditRunOut):
@@ -163,4 +165,11 @@ def _run(row: AuditRun) -> dict[str, Any]:
         "mode": summary.get("mode"),
         "since_hours": summary.get("since_hours"),
         "root_causes": summary.get("root_causes") or [],
+        "symbols_checked": len(summary.get("symbols") or []),
+        "blocked_symbols": sum(_blocked(s) for s in summary.get("symbols") or []),
     }
+
+
+def _blocked(symbol: dict[str, Any]) -> bool:
+    """A stored per-symbol verdict (`SymbolAudit.to_dict`) that names a blocking cause."""
+    return any((symbol.get(side) or {}).get("status") == "BLOCKED" for side in ("alert", "trade"))

@@ -14,9 +14,9 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from atp import __version__
 from atp.api.deps import get_context, get_session
 from atp.db.base import utcnow
+from atp.ops.build_info import build_info
 from atp.ops.config_view import ConfigValue, effective_settings
 from atp.ops.health import readiness, system_health
 from atp.runtime.context import AppContext
@@ -59,8 +59,14 @@ class SystemHealthResponse(BaseModel):
 
 class ConfigResponse(BaseModel):
     version: str
-    git_sha: str = Field(description="GIT_SHA of the build, or 'unknown'.")
+    git_sha: str = Field(
+        description="GIT_SHA of the build (a source checkout: its git HEAD), or 'unknown'."
+    )
     build_time: str = Field(description="BUILD_TIME of the build, or 'unknown'.")
+    build_source: Literal["environment", "checkout", "unknown"] = Field(
+        description="Where git_sha comes from: the image's GIT_SHA, the checkout's git HEAD, "
+        "or nowhere."
+    )
     settings: dict[str, ConfigValue] = Field(
         description="Effective settings by environment variable; secrets as 'set'/'unset', "
         "URL passwords as '***'."
@@ -107,9 +113,11 @@ def system(
 @router.get("/config", summary="Effective configuration (secrets masked), version and git sha")
 def config(context: Annotated[AppContext, Depends(get_context)]) -> ConfigResponse:
     settings = context.settings
+    build = build_info(settings)
     return ConfigResponse(
-        version=__version__,
-        git_sha=settings.git_sha.strip() or UNKNOWN,
-        build_time=settings.build_time.strip() or UNKNOWN,
+        version=build.version,
+        git_sha=build.git_sha,
+        build_time=build.build_time,
+        build_source=build.source,
         settings=effective_settings(settings),
     )

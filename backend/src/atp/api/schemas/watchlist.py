@@ -109,6 +109,9 @@ class WatchlistItemOut(BaseModel):
     trade_enabled: bool
     trade_on_margin: bool
     trade_amount_usd: DecimalStr | None
+    muted_until: datetime | None = Field(
+        description="no alert (and so no order) until then: the MUTED gate"
+    )
     preset: str | None
     effective_preset: str = Field(description="the preset the monitor uses (default when unset)")
     overrides: dict[str, Any] | None
@@ -135,6 +138,7 @@ class WatchlistItemOut(BaseModel):
             trade_enabled=item.trade_enabled,
             trade_on_margin=item.trade_on_margin,
             trade_amount_usd=item.trade_amount_usd,
+            muted_until=item.muted_until,
             preset=item.preset,
             effective_preset=item.preset or DEFAULT_PRESET_KEY,
             overrides=item.overrides,

@@ -1,0 +1,1 @@
+"""Pure screens and texts of the bot: data in, text and buttons out."""
