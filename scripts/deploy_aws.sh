@@ -66,7 +66,9 @@ if [ -n "$pull" ]; then
 elif image_exists "$tag" && [ "${ATP_REBUILD:-0}" = 0 ]; then
   step "image $ATP_IMAGE:$tag exists; not rebuilding (ATP_REBUILD=1 forces it)"
 else
-  step "building $ATP_IMAGE:$tag"
+  # The image must carry the dashboard (a no-op when frontend/out is current).
+  step "building the dashboard export and $ATP_IMAGE:$tag"
+  bash scripts/frontend.sh build || fail_before_change "dashboard build failed"
   ATP_TAG="$tag" bash scripts/build_image.sh || fail_before_change "build failed"
 fi
 

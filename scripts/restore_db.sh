@@ -4,7 +4,8 @@
 #   scripts/restore_db.sh --list
 #   scripts/restore_db.sh --database NAME DUMP   # into a fresh scratch database NAME (recreated)
 #   scripts/restore_db.sh --live DUMP            # over the live database: stops the backend
-#                                                # services, restores, starts them again
+#                                                # services, restores, turns KILL_SWITCH on,
+#                                                # starts them again
 # DUMP is a file name in the volume (e.g. atp-20260101T020000Z.dump). Runs through the compose
 # `backup` service, which has the PostgreSQL client tools and the volume. ATP_PROFILE picks the
 # compose profile (default local).
@@ -63,5 +64,11 @@ compose stop "${backend_services[@]}"
 # shellcheck disable=SC2016  # expanded by the shell inside the backup container
 in_backup sh -c 'pg_restore --clean --if-exists --no-owner --single-transaction --exit-on-error \
   -d "$POSTGRES_DB" "$1"' _ "/backups/$dump"
-echo "restored; starting the stack again (migrate runs first)"
+# The dump cannot know orders placed since it was taken: no new entries until the operator has
+# compared `atp positions` / `atp orders` with the exchange and turned the kill switch off.
+compose run --rm -T migrate
+compose run --rm -T cli settings set KILL_SWITCH on
+echo "restored; starting the stack again"
 compose up -d
+echo "KILL_SWITCH is ON after the restore: check positions and orders against the exchange, then"
+echo "  docker-compose --profile $profile run --rm cli settings set KILL_SWITCH off"

@@ -28,15 +28,26 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
+/** fetch, retried once when the connection drops: Node's pool may reuse a keep-alive
+ *  connection the API server has just closed ("other side closed"), before any byte was sent. */
+async function fetchOnce(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return fetch(url, init);
+  }
+}
+
 /** Read the API directly (what the database holds), bypassing the browser. */
 export async function apiGet<T>(route: string): Promise<T> {
-  const response = await fetch(`${baseUrl()}${route}`);
+  const response = await fetchOnce(`${baseUrl()}${route}`);
   if (!response.ok) throw new Error(`GET ${route}: ${response.status}`);
   return (await response.json()) as T;
 }
 
 export async function apiSend(method: string, route: string, body: unknown): Promise<Response> {
-  return fetch(`${baseUrl()}${route}`, {
+  return fetchOnce(`${baseUrl()}${route}`, {
     method,
     headers: { Authorization: `Bearer ${API_TOKEN}`, "Content-Type": "application/json" },
     body: JSON.stringify(body),

@@ -50,6 +50,8 @@ test("a valid amount is saved and shown as the server stored it", async ({ page 
 
 test("the signal badge lists every condition with actual vs threshold", async ({ page }) => {
   await page.goto(`${baseUrl()}/watchlist/`);
+  // The blocker banner arrives with its own read and pushes the page down: hover after it.
+  await expect(page.getByTestId("blocker-banner")).toBeVisible();
   const badge = page.locator('tr[data-symbol="BTC_USDT"]').getByLabel(/^signal (BUY|SELL|NONE)/);
   await badge.hover();
   const tooltip = page.getByRole("tooltip");

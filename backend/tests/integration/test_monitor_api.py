@@ -142,6 +142,7 @@ async def test_evaluate_signal_explains_and_stores_nothing(
         "MARKET_DATA_STALE",
         "NO_SIGNAL",
         "SIDE_DISABLED",
+        "MUTED",
         "THROTTLED_TIME_GATE",
         "THROTTLED_PRICE_GATE",
         "TELEGRAM_DISABLED",

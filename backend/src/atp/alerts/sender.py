@@ -369,9 +369,12 @@ class SenderWorker:
 
     def _load_heads(self) -> list[store.Head]:
         with self.sessions() as session:
+            heads = store.open_heads(session)
+            # After the heads (two statements, two snapshots): a bot reply recorded before an
+            # alert was queued is then always seen with that alert.
             since = self._now() - timedelta(seconds=self.config.limits.group_window + 1)
             self._bot_requests = recent_requests(session, since)
-            return store.open_heads(session)
+            return heads
 
     def _replay_bot_requests(self) -> None:
         """Count the bot's new requests in the pacer (on the loop: the pacer is not thread-safe)."""

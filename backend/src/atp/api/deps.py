@@ -22,6 +22,12 @@ def _context_of(request: Request) -> AppContext:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """Commit when the route returns normally, roll back on any error."""
+    """Commit when the route returns normally, roll back on any error.
+
+    Declare it as `Depends(get_session, scope="function")`: the commit then happens before the
+    response is sent. With FastAPI's default scope for `yield` dependencies ("request") it runs
+    after: a client could read its own change back before it is committed (the dashboard
+    refetches right after each change), and a failing commit would follow a 200.
+    """
     with unit_of_work(_context_of(request).sessions) as session:
         yield session

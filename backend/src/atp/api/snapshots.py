@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SNAPSHOT_TTL_S = 5.0
 MAX_STALE_FACTOR = 3  # an expired snapshot is served only while a rebuild runs, up to 15 s old
@@ -98,15 +98,28 @@ class SnapshotCache:
 
 
 class InvalidateOnMutation:
-    """ASGI middleware: after any state-changing request, drop the snapshots."""
+    """ASGI middleware: after any state-changing request, drop the snapshots.
+
+    Dropped when the response STARTS (the route's unit of work has committed by then: sessions
+    end before the response, atp.api.deps), so a client that reads right after the answer
+    (the dashboard refetches after each change) never gets the pre-change snapshot; and again
+    at the end, for a request that fails before answering."""
 
     def __init__(self, app: ASGIApp, *, cache: SnapshotCache) -> None:
         self.app = app
         self.cache = cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send)
-        finally:
-            if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
+            return
+
+        async def send_after_dropping(message: Message) -> None:
+            if message["type"] == "http.response.start":
                 self.cache.invalidate()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_after_dropping)
+        finally:
+            self.cache.invalidate()

@@ -41,7 +41,12 @@ MAX_RETRY_AFTER_S = 30.0
 Result = bool | dict[str, Any] | list[dict[str, Any]]
 
 
-def _seconds(value: float | timedelta) -> float:
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    # PTB >= 22.2 keeps the value in `_retry_after` (reading `retry_after` warns); 21.x has
+    # only `retry_after` (an int).
+    value = getattr(exc, "_retry_after", None)
+    if value is None:
+        value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -95,7 +100,7 @@ class SharedPacer(BaseRateLimiter[None]):
                 try:
                     return await callback(*args, **kwargs)
                 except RetryAfter as exc:
-                    delay = _seconds(exc._retry_after)
+                    delay = _retry_after_seconds(exc)
                     self.pacer.hold(chat_id, self._clock() + delay)
                     log.warning(
                         "[TELEGRAM_429] bot reply to chat=%s: retry after %.1f s", chat_id, delay

@@ -48,7 +48,7 @@ _FIXES: dict[str, str] = {
     "conditions); change the preset only if it is too strict: `atp backtest --symbol {symbol}`",
     "SIDE_DISABLED": "`atp watchlist set {symbol} buy_alert_enabled=true` "
     "(or sell_alert_enabled for SELL signals)",
-    "MUTED": "muted on purpose (the alert's \"Mute 1 h\" button); it ends by itself, or "
+    "MUTED": 'muted on purpose (the alert\'s "Mute 1 h" button); it ends by itself, or '
     "unmute now: `atp watchlist unmute {symbol}`",
     "THROTTLED_TIME_GATE": "working as configured: the cooldown since the last alert has not "
     "elapsed; lower alert_cooldown_minutes for {symbol} only if alerts are wanted more often",

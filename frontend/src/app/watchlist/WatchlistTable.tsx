@@ -15,8 +15,8 @@ const ROW_HEIGHT = 49;
 // Fixed column widths (rem) with `table-layout: fixed`: the browser does not re-measure every
 // column whenever rows enter the window while scrolling.
 const HEADERS: { label: string; width: number; key?: SortKey; numeric?: boolean; title?: string }[] = [
-  { label: "Symbol", width: 8, key: "symbol" },
-  { label: "Price", width: 7.5, key: "price", numeric: true },
+  { label: "Symbol", width: 9.5, key: "symbol" },
+  { label: "Price", width: 9, key: "price", numeric: true },
   { label: "Signal", width: 5.5, key: "signal", title: "hover a badge for every condition" },
   { label: "RSI", width: 3.5, key: "rsi", numeric: true },
   { label: "EMA10", width: 6, key: "ema10", numeric: true },

@@ -2351,6 +2351,11 @@ export interface components {
             is_deleted: boolean;
             /** Min Price Change Pct */
             min_price_change_pct: string | null;
+            /**
+             * Muted Until
+             * @description no alert (and so no order) until then: the MUTED gate
+             */
+            muted_until: string | null;
             /** Notes */
             notes: string | null;
             /** Overrides */

@@ -21,7 +21,7 @@ from atp.ops.models import AuditRun
 from atp.runtime.context import AppContext
 
 router = APIRouter(prefix="/api", tags=["audit"])
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 

@@ -15,7 +15,7 @@ from atp.runtime.context import AppContext
 from atp.watchlist.fields import InvalidValueError
 
 router = APIRouter(prefix="/api/control", tags=["control"])
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/market", tags=["market"])
 
 @router.get("/health")
 def market_health(
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     context: Annotated[AppContext, Depends(get_context)],
 ) -> dict[str, Any]:
     timeframes = context.settings.market_timeframes.split(",")

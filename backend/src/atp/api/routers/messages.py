@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api", tags=["messages"])
 
 @router.get("/telegram/messages", response_model=MessagePage)
 def telegram_messages(
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     status: Annotated[MessageStatus | None, Query(description="one ledger status")] = None,
     symbol: Annotated[str | None, Query(max_length=32, examples=["BTC_USDT"])] = None,
     reason: Annotated[

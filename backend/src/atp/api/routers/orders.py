@@ -30,7 +30,7 @@ from atp.orders.views import order_history_view
 from atp.runtime.context import AppContext
 
 router = APIRouter(prefix="/api", tags=["orders"])
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 

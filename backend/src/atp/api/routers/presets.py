@@ -19,7 +19,7 @@ from atp.ops.config_trail import ChangeSource
 from atp.signals import presets as service
 
 router = APIRouter(prefix="/api", tags=["presets"])
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 KeyPath = Annotated[str, Path(max_length=64, description="e.g. swing:conservative")]
 ACTOR = "api"
 

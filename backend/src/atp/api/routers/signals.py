@@ -19,7 +19,7 @@ from atp.signals.views import chart_series, page_signal_states
 from atp.watchlist.fields import InvalidValueError, normalise_symbol
 
 router = APIRouter(prefix="/api", tags=["signals"])
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 MAX_CHART_CANDLES = 1000
 
 

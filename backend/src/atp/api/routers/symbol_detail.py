@@ -35,7 +35,7 @@ from atp.signals.throttle_view import SymbolNotListedError, throttle_view
 from atp.watchlist.fields import InvalidValueError, normalise_symbol
 
 router = APIRouter(prefix="/api", tags=["symbol"])
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ContextDep = Annotated[AppContext, Depends(get_context)]
 SymbolQuery = Annotated[str, Query(max_length=32, examples=["BTC_USDT"])]
 MAX_MARKERS = 500

@@ -95,7 +95,7 @@ def ready(
     description="Always 200 when the API answers; the verdict is `status` in the body.",
 )
 def system(
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     context: Annotated[AppContext, Depends(get_context)],
 ) -> SystemHealthResponse:
     result = system_health(session, context.settings, utcnow())

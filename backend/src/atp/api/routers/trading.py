@@ -32,7 +32,7 @@ from atp.ops.trading_settings import (
 )
 
 router = APIRouter(prefix="/api", tags=["trading"])
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ACTOR = "api"
 
 

@@ -28,7 +28,7 @@ from atp.ops.config_trail import ChangeSource
 from atp.watchlist import service
 
 router = APIRouter(prefix="/api", tags=["watchlist"])
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SymbolPath = Annotated[str, Path(max_length=32, description="e.g. BTC_USDT (any case)")]
 ACTOR = "api"
 T = TypeVar("T")
