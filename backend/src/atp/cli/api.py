@@ -47,8 +47,12 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
             "worker_class": "uvicorn.workers.UvicornWorker",
             "timeout": 60,
             "graceful_timeout": 20,
-            "max_requests": 10000,
-            "max_requests_jitter": 100,
+            # Recycling a worker (a guard against slow leaks) drops its keep-alive connections
+            # and leaves one worker for the ~1 s a new one needs to import: at 10,000 that
+            # happened every few seconds under load (the dashboard benchmark's p99 of ~1 s and
+            # its socket errors). 100,000 is hours at the usual polling rate.
+            "max_requests": 100_000,
+            "max_requests_jitter": 10_000,
             "accesslog": "-",
         }
     )
