@@ -63,14 +63,16 @@ notify_operator() {
   fi
 }
 
-# One line per container of the stack: name, state, exit code, health ("none" without a check).
+# One line per service container of the stack: name, state, exit code, health ("none" without
+# a check). One-off containers (`run --rm`, which docker-compose 1.29 can leave behind) are
+# skipped: a migrate run that failed in an earlier deploy must not fail every later health wait.
 container_states() {
   local id
   for id in $(docker-compose --profile "$ATP_PROFILE" ps -q); do
     "$DOCKER" inspect -f \
-      '{{.Name}} {{.State.Status}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' \
+      '{{.Name}} {{.State.Status}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{index .Config.Labels "com.docker.compose.oneoff"}}' \
       "$id"
-  done
+  done | awk '$5 != "True" { print $1, $2, $3, $4 }'
 }
 
 # Wait until every container of the profile is healthy (the one-shot migrate: exited 0); on

@@ -48,7 +48,8 @@ def compose(state: dict, args: list[str]) -> int:
     command, rest = args[0], args[1:]
     if command == "ps":
         names = [a for a in rest if not a.startswith("-")]
-        print("\n".join(f"cid-{name}" for name in names or SERVICES))
+        # plus a one-off container a failed `run --rm migrate` of an earlier deploy left behind
+        print("\n".join(f"cid-{name}" for name in names or [*SERVICES, "oneoff-migrate"]))
     elif command == "up":
         services = [a for a in rest if not a.startswith("-")]
         if services and set(services) <= {"db", "backup"}:
@@ -76,10 +77,12 @@ def docker(state: dict, args: list[str]) -> int:
         return 0 if args[2].rpartition(":")[2] in _csv("FAKE_IMAGES") else 1
     if args[0] == "inspect":  # -f '{{.Name}} {{.State.Status}} {{.State.ExitCode}} <health>' ID
         service = args[-1].removeprefix("cid-")
+        if service == "oneoff-migrate":
+            return print(f"/{service} exited 1 none True") or 0
         if service == "migrate":
-            return print(f"/{service} exited 0 none") or 0
+            return print(f"/{service} exited 0 none False") or 0
         health = "unhealthy" if state["running"] in _csv("FAKE_BAD") else "healthy"
-        return print(f"/{service} running 0 {health}") or 0
+        return print(f"/{service} running 0 {health} False") or 0
     if args[0] == "run":
         image = next(a for a in args[1:] if not a.startswith("-"))
         return print(_head(image.rpartition(":")[2])) or 0
