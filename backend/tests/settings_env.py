@@ -14,6 +14,8 @@ PG_URL = os.environ.get("ATP_TEST_DATABASE_URL", "").strip()
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # Replays one run of the SIGKILL crash test (its seed is printed by every run).
 CRASH_SEED = os.environ.get("ATP_CRASH_SEED", "").strip()
+# Where the shell scripts under test find the machine's tools (a fake tool dir goes first).
+HOST_PATH = os.environ.get("PATH", "/usr/bin:/bin")
 
 _PRIVATE_PREFIXES = ("DATABASE_URL", "TELEGRAM_", "MONITOR_", "MARKET_", "ATP_", "ENVIRONMENT")
 

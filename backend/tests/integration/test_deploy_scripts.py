@@ -6,7 +6,6 @@ operator; an explicit rollback does the same on request."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ import pytest
 
 from tests.fakes.fake_telegram import FakeTelegram
 from tests.integration import deploy_fakes
+from tests.settings_env import HOST_PATH
 
 ROOT = Path(__file__).resolve().parents[3]
 CHAT = "-100424242"
@@ -64,7 +64,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             f"TELEGRAM_API_BASE_URL='{telegram.api_base_url}'\n"
         )
         env = {
-            "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
+            "PATH": f"{tmp_path / 'bin'}:{HOST_PATH}",
             "HOME": str(tmp_path),
             "FAKE_STATE": str(tmp_path / "state.json"),
             "FAKE_HEADS": "old=0003,new=0004",

@@ -3,7 +3,6 @@ the settings, and a missing variable is named without any value being printed.""
 
 from __future__ import annotations
 
-import os
 import stat
 import subprocess
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from atp.settings import Settings
+from tests.settings_env import HOST_PATH
 
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "scripts" / "render_runtime_env.sh"
@@ -32,7 +32,7 @@ def _no_settings_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def _render(
     tmp_path: Path, env: dict[str, str], *args: str, path: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    base = {"PATH": path or os.environ["PATH"], "HOME": str(tmp_path)}
+    base = {"PATH": path or HOST_PATH, "HOME": str(tmp_path)}
     return subprocess.run(
         ["bash", str(SCRIPT), *args],
         env={**base, **env},
@@ -111,7 +111,7 @@ def test_ssm_parameters_are_used_and_the_environment_overrides_them(tmp_path: Pa
     fake_aws.chmod(0o755)
     out = tmp_path / "runtime.env"
     env = {"ATP_SSM_PATH": "/atp/prod", "TELEGRAM_CHAT_ID": "env-chat"}
-    path = f"{bin_dir}:{os.environ['PATH']}"
+    path = f"{bin_dir}:{HOST_PATH}"
     result = _render(tmp_path, env, "--profile", "aws", "--output", str(out), path=path)
 
     assert result.returncode == 0, result.stderr
