@@ -31,8 +31,8 @@ from atp.bot.application import BotApplication
 from atp.bot.deps import BotDeps
 from atp.bot.models import BotUpdate
 from atp.bot.polling import BotPoller, PollerConfig
-from atp.runtime.locks import LeaderElector
 from atp.settings import Settings
+from atp.workers.locks import LeaderElector
 from tests.fakes.fake_telegram import FakeTelegram
 
 OPERATOR_CHAT = 111  # TELEGRAM_CHAT_ID in bot_settings: allowed by default

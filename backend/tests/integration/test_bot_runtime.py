@@ -18,7 +18,7 @@ from atp.monitor.blockers import BlockerCode
 from atp.monitor.causes import global_causes
 from atp.monitor.service import monitor_status
 from atp.ops.models import GlobalBlocker, ServiceHeartbeat
-from atp.runtime.locks import FileLock, LeaderElector
+from atp.workers.locks import FileLock, LeaderElector
 from tests.fakes.fake_telegram import FakeTelegram
 from tests.integration.bot_support import (
     OPERATOR_CHAT,

@@ -33,11 +33,11 @@ from atp.ops.leases import FencedOut, check_lease, take_lease
 from atp.ops.models import ServiceHeartbeat, TradingSetting
 from atp.orders.models import OrderIntent
 from atp.runtime.context import AppContext
-from atp.runtime.locks import FileLock, LeaderElector, make_instance_lock
 from atp.settings import Settings
 from atp.signals.models import SignalThrottleState, WatchlistSignalState
 from atp.watchlist import service as watchlist
 from atp.watchlist.models import WatchlistItem
+from atp.workers.locks import FileLock, LeaderElector, make_instance_lock
 from tests.integration.monitor_support import seed_world
 
 TRADE = {"preset": "test:buy", "trade_enabled": True, "trade_amount_usd": Decimal("50")}
@@ -120,7 +120,7 @@ def test_a_deposed_leader_writes_nothing(
     config_change: bool,
 ) -> None:
     a, b = _worker(settings, "a"), _worker(settings, "b")
-    caplog.set_level(logging.INFO, logger="atp.runtime.locks")
+    caplog.set_level(logging.INFO, logger="atp.workers.locks")
     try:
         assert a.tick() == "running"  # empty watchlist: A leads, epoch 1
         assert a.elector.epoch == 1

@@ -150,7 +150,7 @@ def test_a_monitor_whose_cycles_keep_failing_is_degraded_and_a_blocker(
 ) -> None:
     seed_world(sessions, {"BTC_USDT": {"preset": "test:none"}}, now=utcnow())
     caplog.set_level(logging.INFO, logger="atp.monitor")
-    caplog.set_level(logging.INFO, logger="atp.runtime.runner")
+    caplog.set_level(logging.INFO, logger="atp.workers.runner")
     worker = MonitorWorker(
         AppContext(settings=settings.model_copy(update={"monitor_instance_id": "failing"}))
     )

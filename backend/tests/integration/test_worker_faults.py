@@ -27,9 +27,9 @@ from atp.market.updater import MarketUpdater
 from atp.monitor.heartbeat import SERVICE as MONITOR_SERVICE
 from atp.ops.models import ServiceHeartbeat, TradingSetting
 from atp.runtime.market_source import build_market_source
-from atp.runtime.runner import STANDBY
 from atp.runtime.seed import seed_all
 from atp.settings import Settings
+from atp.workers.runner import STANDBY
 from tests.integration.alerts_support import enqueue
 from tests.settings_env import child_env
 

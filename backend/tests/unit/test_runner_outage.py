@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from atp.runtime.all_in_one import supervise
-from atp.runtime.runner import FailureLog, backoff_delay, run_periodic
+from atp.workers.runner import FailureLog, backoff_delay, run_periodic
 
 
 def test_backoff_doubles_from_the_interval_and_is_bounded() -> None:

@@ -40,9 +40,9 @@ from atp.alerts.pacing import ChatPacer, PacingLimits
 from atp.alerts.sender_pulse import SenderPulse
 from atp.db.base import utcnow
 from atp.ops.leases import FencedOut
-from atp.runtime.locks import LeaderElector
-from atp.runtime.runner import FailureLog, backoff_delay, sleep_or_stop
 from atp.settings import Settings
+from atp.workers.locks import LeaderElector
+from atp.workers.runner import FailureLog, backoff_delay, sleep_or_stop
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The one getUpdates poller: leader election, offset, dedup, 409 handling, heartbeat.
 
 `BotPoller.run(stop)` loops until `stop` is set:
-- standby until the single-instance lock is ours (atp.runtime.locks.LeaderElector, passed in
+- standby until the single-instance lock is ours (atp.workers.locks.LeaderElector, passed in
   by atp.runtime.bot); the lock is retried every interval, so a standby takes over within two
   intervals after the leader dies (even by SIGKILL: the lock dies with its session);
 - as leader: getMe, deleteWebhook, setMyCommands when the list differs, then long polling from
@@ -39,9 +39,9 @@ from atp.bot.pacing import SharedPacer
 from atp.core.errors import short_error
 from atp.db.session import unit_of_work
 from atp.ops.leases import FencedOut
-from atp.runtime.locks import LeaderElector
-from atp.runtime.runner import FailureLog, backoff_delay, sleep_or_stop
 from atp.settings import Settings
+from atp.workers.locks import LeaderElector
+from atp.workers.runner import FailureLog, backoff_delay, sleep_or_stop
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -14,8 +14,8 @@ from atp.alerts.text import to_plain_text
 from atp.cli.common import fail, get_context, guard_schema
 from atp.db.base import utcnow
 from atp.ops.message_pages import MessageFilter, message_page
-from atp.runtime.runner import install_stop_signals
 from atp.runtime.sender import run_sender
+from atp.workers.runner import install_stop_signals
 
 
 @click.command()

@@ -15,7 +15,7 @@ def bot() -> None:
     app = get_context()
     guard_schema(app)
     from atp.runtime.bot import bot_refusal, run_bot
-    from atp.runtime.runner import install_stop_signals
+    from atp.workers.runner import install_stop_signals
 
     refusal = bot_refusal(app.settings)
     if refusal is not None:

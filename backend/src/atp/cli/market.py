@@ -13,7 +13,7 @@ from atp.market.single import SingleInstanceUpdater
 from atp.market.updater import MarketUpdater, PassReport
 from atp.runtime.context import AppContext
 from atp.runtime.market_source import build_market_source
-from atp.runtime.runner import install_stop_signals, run_periodic
+from atp.workers.runner import install_stop_signals, run_periodic
 
 log = logging.getLogger("atp.market")
 

@@ -20,7 +20,7 @@ def monitor(once: bool) -> None:
     app = get_context()
     guard_schema(app)
     from atp.monitor.worker import STANDBY, MonitorWorker
-    from atp.runtime.runner import install_stop_signals
+    from atp.workers.runner import install_stop_signals
 
     worker = MonitorWorker(app)
 

@@ -32,7 +32,7 @@ def sync(once: bool) -> None:
     guard_schema(app)
     from atp.orders.service import OrderWorker
     from atp.runtime.broker import LiveTradingRefused, build_broker
-    from atp.runtime.runner import STANDBY, install_stop_signals
+    from atp.workers.runner import STANDBY, install_stop_signals
 
     try:
         broker = build_broker(app.settings, app.sessions)

@@ -27,7 +27,7 @@ def run(no_api: bool, demo: bool) -> None:
             fail(f"--demo is refused: {refusal}", code=2)
     guard_schema(app)
     from atp.runtime.all_in_one import ApiPortUnavailableError, run_all
-    from atp.runtime.runner import install_stop_signals
+    from atp.workers.runner import install_stop_signals
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -13,8 +13,8 @@ import logging
 from typing import Literal
 
 from atp.market.updater import MarketUpdater, PassReport
-from atp.runtime.locks import LeaderElector, make_instance_lock
-from atp.runtime.runner import STANDBY
+from atp.workers.locks import LeaderElector, make_instance_lock
+from atp.workers.runner import STANDBY
 
 log = logging.getLogger(__name__)
 

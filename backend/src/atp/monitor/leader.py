@@ -1,19 +1,19 @@
 """Exactly one active monitor: the shared single-instance lock, keyed for the monitor role.
 
 The lock mechanics (PostgreSQL advisory lock on a dedicated connection, or a file lock beside
-the SQLite file) live in `atp.runtime.locks`, shared with the alert sender.
+the SQLite file) live in `atp.workers.locks`, shared with the alert sender.
 """
 
 from __future__ import annotations
 
-from atp.runtime.locks import (
+from atp.settings import Settings
+from atp.workers.locks import (
     FileLock,
     LeaderElector,
     LeaderLock,
     PostgresAdvisoryLock,
     make_instance_lock,
 )
-from atp.settings import Settings
 
 __all__ = ["FileLock", "LeaderElector", "LeaderLock", "PostgresAdvisoryLock", "make_leader_lock"]
 

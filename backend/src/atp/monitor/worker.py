@@ -1,6 +1,6 @@
 """The `atp monitor` worker: leader election, pause, the cycle, blockers and the heartbeat.
 
-Every tick (one per MONITOR_INTERVAL_SECONDS, run by atp.runtime.runner.run_periodic):
+Every tick (one per MONITOR_INTERVAL_SECONDS, run by atp.workers.runner.run_periodic):
   standby -> try to take the lock; write a standby heartbeat; nothing else.
   leader  -> disabled (DEBUG_DISABLE_SIGNAL_MONITOR) or paused (MONITOR_PAUSED): idle, say so;
              otherwise run one cycle. Then sync global blockers and write the heartbeat row.
@@ -25,7 +25,7 @@ from atp.monitor.leader import LeaderElector, LeaderLock, make_leader_lock
 from atp.monitor.switches import is_paused
 from atp.ops.leases import FencedOut
 from atp.runtime.context import AppContext
-from atp.runtime.runner import FailureLog, run_periodic
+from atp.workers.runner import FailureLog, run_periodic
 
 log = logging.getLogger(__name__)
 

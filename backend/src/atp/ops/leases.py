@@ -1,6 +1,6 @@
 """Fencing epochs for single-instance roles: a deposed leader's writes fail.
 
-A leader lock (atp.runtime.locks) says who *should* run a role, but a leader can lose its lock
+A leader lock (atp.workers.locks) says who *should* run a role, but a leader can lose its lock
 (its lock connection killed, a network partition) and keep working for a while before it
 notices. The epoch closes that window:
 

@@ -1,6 +1,6 @@
 """`atp sync`: the single active order worker - flow, sync and guardian every few seconds.
 
-Every tick (ORDERS_SYNC_INTERVAL_SECONDS, run by atp.runtime.runner.run_periodic):
+Every tick (ORDERS_SYNC_INTERVAL_SECONDS, run by atp.workers.runner.run_periodic):
   standby -> try to take the orders lock (+ a new fencing epoch); nothing else.
   leader  -> the order flow for working intents, then the sync, then the guardian; every
              transaction that writes is fenced (a deposed leader's writes fail). Then the
@@ -29,8 +29,8 @@ from atp.orders.ports import Broker, BrokerAuthError
 from atp.orders.runtime import OrderRuntime
 from atp.orders.sync import OrderSync
 from atp.runtime.context import AppContext
-from atp.runtime.locks import LeaderElector, LeaderLock, make_instance_lock
-from atp.runtime.runner import STANDBY, FailureLog, run_periodic
+from atp.workers.locks import LeaderElector, LeaderLock, make_instance_lock
+from atp.workers.runner import STANDBY, FailureLog, run_periodic
 
 log = logging.getLogger(__name__)
 LEASE_ROLE = "orders"

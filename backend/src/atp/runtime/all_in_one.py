@@ -24,8 +24,8 @@ from atp.monitor.worker import MonitorWorker
 from atp.runtime.context import AppContext
 from atp.runtime.demo import seed_demo_if_allowed
 from atp.runtime.market_source import build_market_source
-from atp.runtime.runner import backoff_delay, run_periodic, sleep_or_stop
 from atp.runtime.sender import run_sender
+from atp.workers.runner import backoff_delay, run_periodic, sleep_or_stop
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from atp.alerts.gating import PRODUCTION_ENVIRONMENTS
 from atp.bot.deps import BotDeps
 from atp.bot.polling import BotPoller, PollerConfig
 from atp.runtime.context import AppContext
-from atp.runtime.locks import LeaderElector, make_instance_lock
 from atp.settings import Settings
+from atp.workers.locks import LeaderElector, make_instance_lock
 
 log = logging.getLogger(__name__)
 BOT_LEASE_ROLE = "bot"  # atp.ops.leases role: a deposed poller's claims fail

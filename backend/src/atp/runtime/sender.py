@@ -11,8 +11,8 @@ from atp.alerts.notifier import BlockedNotifier, ConsoleNotifier, Notifier, Tele
 from atp.alerts.sender import SENDER_LEASE_ROLE, SenderConfig, SenderStats, SenderWorker
 from atp.bot.alert_buttons import alert_buttons_for
 from atp.runtime.context import AppContext
-from atp.runtime.locks import LeaderElector, make_instance_lock
 from atp.settings import Settings
+from atp.workers.locks import LeaderElector, make_instance_lock
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from sqlalchemy.pool import NullPool
 from atp.db.base import utcnow
 from atp.db.session import unit_of_work
 from atp.ops.leases import Fence, FencedOut, take_lease
-from atp.runtime.runner import FailureLog
 from atp.settings import Settings
+from atp.workers.runner import FailureLog
 
 log = logging.getLogger(__name__)
 
