@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from atp.audit.service import run_audit
 from atp.audit.types import Check
 from atp.db.base import utcnow
+from atp.runtime.broker import probe_broker
 from atp.settings import Settings
 from tests.fakes.fake_exchange import FakeExchange
 from tests.fakes.fake_exchange_private import DEFAULT_API_KEY, DEFAULT_API_SECRET
@@ -43,7 +44,14 @@ def _live(settings: Settings, fake: FakeExchange, secret: str) -> Settings:
 
 
 def _exchange_check(sessions: sessionmaker[Session], settings: Settings, mode: str) -> Check:
-    result = run_audit(sessions, settings, since_hours=24, mode=mode, store=False)
+    result = run_audit(
+        sessions,
+        settings,
+        since_hours=24,
+        mode=mode,
+        store=False,
+        probe_broker=lambda: probe_broker(settings, sessions),
+    )
     return next(c for c in result.checks if c.name == "exchange_auth")
 
 

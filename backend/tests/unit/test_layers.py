@@ -10,12 +10,10 @@ import atp
 
 ROOT = Path(atp.__file__).parent
 ENTRY_POINTS = {"runtime", "cli", "api", "bot"}
-# Known debt, to be removed, never extended: worker classes that still take the AppContext, and
-# the live audit choosing its broker through the order worker's factory.
+# Known debt, to be removed, never extended: worker classes that still take the AppContext.
 KNOWN = {
     ("monitor/worker.py", "atp.runtime.context"),
     ("orders/service.py", "atp.runtime.context"),
-    ("audit/exchange.py", "atp.runtime.broker"),
 }
 
 

@@ -1,29 +1,29 @@
 """`--mode live`: authenticate against the exchange with one balance read (never an order).
 
-The broker comes from the factory the order worker uses (`atp.runtime.broker.build_broker`).
-When that factory refuses live trading (LIVE_TRADING off, demo leftovers) but credentials are
-configured, the same Crypto.com broker is built directly for this read-only probe: the refusal
-guards orders, and it is reported by the `trading` check, not hidden behind an auth verdict.
+The broker is handed in by the entry point (`atp.runtime.broker.probe_broker`: the order
+worker's factory, or the Crypto.com broker built directly when that factory refuses live
+trading), with the factory's refusal as a note: the refusal guards orders and is reported by
+the `trading` check, not hidden behind an auth verdict.
 """
 
 from __future__ import annotations
 
 import asyncio
-
-from sqlalchemy.orm import Session, sessionmaker
+from collections.abc import Callable
 
 from atp.audit.types import FAIL, PASS, WARN, Check
 from atp.core.errors import clean_error_text
 from atp.monitor.blockers import BlockerCode
 from atp.monitor.fixes import fix_for
 from atp.orders.ports import Broker, BrokerAuthError, BrokerError
-from atp.runtime.broker import LiveTradingRefused, build_broker
 from atp.settings import Settings
 
 PROBE_TIMEOUT_S = 15.0
+# (broker, note): the note says why this broker was chosen, e.g. the factory's refusal.
+ProbeBroker = Callable[[], tuple[Broker, str | None]]
 
 
-def exchange_check_live(settings: Settings, sessions: sessionmaker[Session]) -> Check:
+def exchange_check_live(settings: Settings, probe_broker: ProbeBroker) -> Check:
     if not settings.exchange_credentials_set:
         status = FAIL if settings.trading_mode == "live" else PASS
         summary = "EXCHANGE_API_KEY / EXCHANGE_API_SECRET are not set"
@@ -31,29 +31,15 @@ def exchange_check_live(settings: Settings, sessions: sessionmaker[Session]) -> 
             summary += " (paper trading: nothing to authenticate)"
         code = BlockerCode.EXCHANGE_AUTH_FAILING if status == FAIL else None
         return Check("exchange_auth", status, summary, code, _evidence(settings), fix_for(code))
-    return asyncio.run(_probe(settings, sessions))
+    return asyncio.run(_probe(settings, probe_broker))
 
 
 def _evidence(settings: Settings, **extra: object) -> dict[str, object]:
     return {"trading_mode": settings.trading_mode, "source": "live balance read", **extra}
 
 
-def _broker(settings: Settings, sessions: sessionmaker[Session]) -> tuple[Broker, str | None]:
-    """(broker, the factory's refusal if it refused)."""
-    if settings.trading_mode == "live":
-        try:
-            return build_broker(settings, sessions), None
-        except LiveTradingRefused as refused:
-            note: str | None = str(refused)
-    else:
-        note = "TRADING_MODE=paper: probed with the configured credentials"
-    from atp.adapters.cryptocom.broker import CryptoComBroker
-
-    return CryptoComBroker.from_settings(settings), note
-
-
-async def _probe(settings: Settings, sessions: sessionmaker[Session]) -> Check:
-    broker, note = _broker(settings, sessions)
+async def _probe(settings: Settings, probe_broker: ProbeBroker) -> Check:
+    broker, note = probe_broker()
     try:
         balances = await asyncio.wait_for(broker.balances(), PROBE_TIMEOUT_S)
     except BrokerAuthError as exc:

@@ -30,6 +30,7 @@ from atp.settings import Settings
 from atp.watchlist.fields import normalise_symbol
 
 if TYPE_CHECKING:
+    from atp.audit.exchange import ProbeBroker
     from atp.db.revision import RevisionStatus
 
 MAX_SINCE_HOURS = 24 * 366
@@ -70,19 +71,22 @@ def run_audit(
     source: str = "cli",
     now: datetime | None = None,
     store: bool = True,
+    probe_broker: ProbeBroker | None = None,
 ) -> AuditResult:
     """The audit; AuditCannotRun when the database cannot be read (a missing table included)."""
     if not 0 < since_hours <= MAX_SINCE_HOURS:
         raise ValueError(f"--since-hours must be > 0 and <= {MAX_SINCE_HOURS}")
     if mode not in (DRY, LIVE):
         raise ValueError("--mode must be dry or live")
+    if mode == LIVE and probe_broker is None:  # wired by the entry point (atp.runtime.broker)
+        raise ValueError("--mode live needs the exchange probe")
     now = now or utcnow()
     try:
         result = _collect(sessions, settings, now, since_hours, symbols, mode, source)
-        if mode == LIVE:
+        if mode == LIVE and probe_broker is not None:
             from atp.audit.exchange import exchange_check_live
 
-            live = exchange_check_live(settings, sessions)
+            live = exchange_check_live(settings, probe_broker)
             result.checks = [live if c.name == live.name else c for c in result.checks]
         result.root_causes = rank_root_causes(result)
         if store:

@@ -56,6 +56,7 @@ def audit(
     from atp.audit.service import parse_symbols, require_head, run_audit
     from atp.audit.types import AuditCannotRun
     from atp.cli.guard import DatabaseMissingError, database_status
+    from atp.runtime.broker import probe_broker
     from atp.watchlist.fields import InvalidValueError
 
     app = get_context()
@@ -70,6 +71,7 @@ def audit(
             symbols=wanted,
             mode=mode,
             source=source,
+            probe_broker=lambda: probe_broker(app.settings, app.sessions),
         )
     except (AuditCannotRun, DatabaseMissingError, InvalidValueError, ValueError) as exc:
         click.echo(f"audit cannot run: {exc}", err=True)

@@ -69,3 +69,22 @@ def build_broker(settings: Settings, sessions: sessionmaker[Session]) -> Broker:
     from atp.adapters.cryptocom.broker import CryptoComBroker
 
     return CryptoComBroker.from_settings(settings)
+
+
+def probe_broker(settings: Settings, sessions: sessionmaker[Session]) -> tuple[Broker, str | None]:
+    """The broker for `atp audit --mode live`'s read-only balance probe, and why it was chosen.
+
+    The order worker's factory when it builds a live broker; otherwise (LIVE_TRADING off, demo
+    leftovers, paper mode) the Crypto.com broker built directly from the credentials, with the
+    factory's refusal as the note: a probe reads, it never orders.
+    """
+    if settings.trading_mode == "live":
+        try:
+            return build_broker(settings, sessions), None
+        except LiveTradingRefused as refused:
+            note: str | None = str(refused)
+    else:
+        note = "TRADING_MODE=paper: probed with the configured credentials"
+    from atp.adapters.cryptocom.broker import CryptoComBroker
+
+    return CryptoComBroker.from_settings(settings), note
