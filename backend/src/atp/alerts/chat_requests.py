@@ -22,6 +22,7 @@ from sqlalchemy import String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from atp.alerts import store
+from atp.alerts.pacing import ChatPacer
 from atp.db.base import Base
 from atp.db.types import UTCDateTime
 from atp.db.upsert import upsert_rows
@@ -60,6 +61,24 @@ def recent_requests(session: Session, since: datetime) -> list[tuple[str, dateti
         )
     ).all()
     return [(r.chat_id, r.last_request_at) for r in rows]
+
+
+class BotRequests:
+    """The sender's side: the bot's requests read with the heads, each counted in the pacer once."""
+
+    def __init__(self) -> None:
+        self._read: list[tuple[str, datetime]] = []
+        self._counted: dict[str, datetime] = {}  # chat -> the request time already replayed
+
+    def read(self, session: Session, since: datetime) -> None:
+        self._read = recent_requests(session, since)
+
+    def replay(self, pacer: ChatPacer, now: datetime, mono_now: float) -> None:
+        for chat_id, at in self._read:
+            if self._counted.get(chat_id) == at:
+                continue
+            self._counted[chat_id] = at
+            pacer.restore(chat_id, mono_now - max(0.0, (now - at).total_seconds()))
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from atp.alerts import store
-from atp.alerts.chat_requests import recent_requests
+from atp.alerts.chat_requests import BotRequests
 from atp.alerts.delivery import Delivered, Outcome, Retry, RetryPolicy, attempt
 from atp.alerts.housekeeping import Housekeeping
 from atp.alerts.notifier import (
@@ -127,8 +127,7 @@ class SenderWorker:
         self._needs_rebuild = True  # the first dispatch replays recent sends into the pacer
         # The menu bot's requests per chat (atp.alerts.chat_requests), read with the heads and
         # replayed into the pacer, so an alert keeps the interval after a bot reply too.
-        self._bot_requests: list[tuple[str, datetime]] = []
-        self._bot_seen: dict[str, datetime] = {}
+        self._bot_requests = BotRequests()
         self.pulse = SenderPulse(sessions, settings.monitor_instance_id, clock=clock, now=now)
 
     # --- public loop API -------------------------------------------------------------------
@@ -204,7 +203,8 @@ class SenderWorker:
         if blocked:
             return 0
         heads = await asyncio.to_thread(self._load_heads)
-        self._replay_bot_requests()
+        # On the loop, not in the thread above: the pacer is not thread-safe.
+        self._bot_requests.replay(self.pacer, self._now(), self._clock())
         now = self._now()
         started = 0
         for head in heads:
@@ -373,17 +373,8 @@ class SenderWorker:
             # After the heads (two statements, two snapshots): a bot reply recorded before an
             # alert was queued is then always seen with that alert.
             since = self._now() - timedelta(seconds=self.config.limits.group_window + 1)
-            self._bot_requests = recent_requests(session, since)
+            self._bot_requests.read(session, since)
             return heads
-
-    def _replay_bot_requests(self) -> None:
-        """Count the bot's new requests in the pacer (on the loop: the pacer is not thread-safe)."""
-        now, mono = self._now(), self._clock()
-        for chat_id, at in self._bot_requests:
-            if self._bot_seen.get(chat_id) == at:
-                continue  # already counted
-            self._bot_seen[chat_id] = at
-            self.pacer.restore(chat_id, mono - max(0.0, (now - at).total_seconds()))
 
     def _claim(self, head: store.Head) -> store.Claimed | None:
         """Claim the head row; with an elector, only under this sender's current epoch."""
